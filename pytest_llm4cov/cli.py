@@ -1,0 +1,92 @@
+"""``python -m pytest_llm4cov``: the command line (evaluate one testbench; more subcommands hang here)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from pytest_llm4cov import Llm4covError, __version__
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def render_observation(obs, max_uncovered: int = 40) -> str:
+    """The observation and its coverage table, for people."""
+    from pytest_llm4cov.coverage import format_metrics
+
+    first = obs.error.splitlines()[0] if obs.error else ""
+    lines = [f"outcome: {obs.outcome.value}" + (f" ({first})" if first else "")]
+    lines.append(f"simulator: {obs.simulator}; build cache {'hit' if obs.cache_hit else 'miss'}")
+    for t in obs.tests:
+        lines.append(f"  test {t.name}: {'passed' if t.passed else 'FAILED ' + t.message}")
+    if not obs.coverage_available:
+        lines.append("coverage: unavailable with this simulator (install Verilator for code coverage)")
+        return "\n".join(lines)
+    if obs.coverage is None:
+        lines.append("coverage: none produced (score 0)")
+        return "\n".join(lines)
+    lines.append(f"{'metric':10} {'covered':>8} {'total':>6} {'ratio':>7}")
+    for metric, s in obs.metrics.items():
+        lines.append(f"{metric:10} {s.covered:>8} {s.total:>6} {s.ratio:>7.1%}")
+    lines.append(f"{'score':10} {'':>8} {'':>6} {obs.score:>7.1%}")
+    per_file = obs.coverage.per_file()
+    if len(per_file) > 1:
+        for file, metrics in per_file.items():
+            lines.append(f"  {file}: {format_metrics(metrics)}")
+    uncovered = obs.uncovered()
+    if uncovered:
+        lines.append(f"uncovered ({len(uncovered)}):")
+        for p in uncovered[:max_uncovered]:
+            detail = f" [{p.comment}]" if p.comment else ""
+            lines.append(f"  {p.file}:{p.line} {p.metric}{detail}: {obs.coverage.source_line(p)}")
+        if len(uncovered) > max_uncovered:
+            lines.append(f"  ... {len(uncovered) - max_uncovered} more")
+    return "\n".join(lines)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from pytest_llm4cov.evaluator import evaluate_files
+
+    obs, _ = evaluate_files(
+        args.rtl, args.tb, top=args.top, timeout_s=args.timeout, seed=args.seed, simulator=args.simulator
+    )
+    if args.json:
+        print(json.dumps(obs.to_dict(), indent=2))
+    else:
+        print(render_observation(obs))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pytest_llm4cov", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"pytest-llm4cov {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ev = sub.add_parser("evaluate", help="run one cocotb testbench against RTL and report its coverage")
+    ev.add_argument("rtl", nargs="+", help="RTL files (.v/.sv) or directories holding them")
+    ev.add_argument("--tb", required=True, help="the cocotb test module (a .py file)")
+    ev.add_argument("--top", help="top module (default: the one module nobody instantiates)")
+    ev.add_argument("--timeout", type=_positive_float, default=60.0, help="wall-clock limit of the run, s (60)")
+    ev.add_argument("--seed", type=int, default=0, help="random seed given to cocotb (0)")
+    ev.add_argument("--simulator", choices=("verilator", "icarus"), help="default: the best one found")
+    ev.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    ev.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Llm4covError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

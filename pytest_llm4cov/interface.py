@@ -1,0 +1,274 @@
+"""What a testbench needs to know about a design: its top module, ports, parameters, clock and reset.
+
+Parsed and elaborated with pyslang, so the answer matches what a real tool sees (widths after parameter
+evaluation, the top as the module nobody instantiates). Parse errors become one Llm4covError line naming
+the file, the line and pyslang's message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_llm4cov import Llm4covError
+
+RTL_SUFFIXES = (".v", ".sv")
+
+_CLOCK_NAMES = re.compile(r"^(clk|clock|aclk|pclk|hclk|sclk|i_clk|clk_i|clk_in|.*_clk|clk_.*)$", re.IGNORECASE)
+_RESET_NAMES = re.compile(r"^(.*_)?(rst|reset|areset|preset|hreset|arst|srst)(_?n|_?b|_?l|_ni|_i|_in)?(_.*)?$", re.I)
+_ACTIVE_LOW = re.compile(r"(_n|n|_b|_l|_ni)(_i|_in)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    name: str
+    direction: str  # "input" | "output" | "inout"
+    width: int
+    signed: bool = False
+
+    @property
+    def max_value(self) -> int:
+        return (1 << self.width) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    value: str
+    local: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reset:
+    name: str
+    active_low: bool
+
+    @property
+    def asserted(self) -> int:
+        return 0 if self.active_low else 1
+
+
+@dataclass(frozen=True, slots=True)
+class DesignInterface:
+    """The top module as a testbench sees it."""
+
+    top: str
+    sources: tuple[str, ...]
+    ports: tuple[Port, ...]
+    parameters: tuple[Parameter, ...] = ()
+    clock: str | None = None
+    reset: Reset | None = None
+    modules: tuple[str, ...] = ()
+    top_line: int = 0
+    top_file: str = ""
+
+    @property
+    def inputs(self) -> tuple[Port, ...]:
+        return tuple(p for p in self.ports if p.direction == "input")
+
+    @property
+    def outputs(self) -> tuple[Port, ...]:
+        return tuple(p for p in self.ports if p.direction != "input")
+
+    @property
+    def data_inputs(self) -> tuple[Port, ...]:
+        """Inputs other than the clock and the reset: what stimulus drives."""
+        special = {self.clock, self.reset.name if self.reset else None}
+        return tuple(p for p in self.inputs if p.name not in special)
+
+    def port(self, name: str) -> Port:
+        for p in self.ports:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        return {
+            "top": self.top,
+            "sources": list(self.sources),
+            "ports": [
+                {"name": p.name, "direction": p.direction, "width": p.width, "signed": p.signed} for p in self.ports
+            ],
+            "parameters": {p.name: p.value for p in self.parameters if not p.local},
+            "clock": self.clock,
+            "reset": {"name": self.reset.name, "active_low": self.reset.active_low} if self.reset else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Elaboration:
+    """All modules of a file set: the tops (defined, never instantiated) and every module's ports."""
+
+    tops: tuple[str, ...]
+    modules: tuple[str, ...]
+    interfaces: Mapping[str, DesignInterface] = field(default_factory=dict)
+
+
+def rtl_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Expand files and directories into a sorted list of RTL files (absolute paths)."""
+    out: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(str(p.resolve()) for p in sorted(path.iterdir()) if p.suffix in RTL_SUFFIXES and p.is_file())
+        elif path.is_file():
+            out.append(str(path.resolve()))
+        else:
+            raise Llm4covError(f"{raw}: no such RTL file or directory")
+    if not out:
+        joined = ", ".join(str(p) for p in paths)
+        raise Llm4covError(f"{joined}: no .v or .sv files found (give RTL files or a directory holding them)")
+    return out
+
+
+def guess_clock(ports: Sequence[Port]) -> str | None:
+    candidates = [p.name for p in ports if p.direction == "input" and p.width == 1 and _CLOCK_NAMES.match(p.name)]
+    return min(candidates, key=len) if candidates else None
+
+
+def guess_reset(ports: Sequence[Port]) -> Reset | None:
+    candidates = [p.name for p in ports if p.direction == "input" and p.width == 1 and _RESET_NAMES.match(p.name)]
+    if not candidates:
+        return None
+    name = min(candidates, key=len)
+    return Reset(name, active_low=bool(_ACTIVE_LOW.search(name)) or name.lower().endswith(("resetn", "rstn")))
+
+
+def _direction(symbol) -> str:
+    text = str(symbol.direction).rsplit(".", 1)[-1].lower()
+    return {"in": "input", "out": "output", "inout": "inout", "ref": "inout"}.get(text, text)
+
+
+def elaborate(
+    sources: Sequence[str],
+    *,
+    defines: Mapping[str, str] | None = None,
+    include_dirs: Sequence[str] = (),
+    parameters: Mapping[str, object] | None = None,
+    top: str | None = None,
+) -> Elaboration:
+    """Parse and elaborate a file set with pyslang; raise Llm4covError on the first error.
+
+    ``top`` forces a module that others instantiate to be elaborated as the top (testing a submodule).
+    """
+    import pyslang
+    from pyslang import ast, syntax
+
+    sm = pyslang.SourceManager()
+    for inc in include_dirs:
+        sm.addUserDirectories(str(inc))
+    options = pyslang.Bag()
+    pp = pyslang.parsing.PreprocessorOptions()
+    pp.predefines = [f"{k}={v}" for k, v in (defines or {}).items()]
+    options.preprocessorOptions = pp
+    comp_opts = ast.CompilationOptions()
+    if parameters:
+        comp_opts.paramOverrides = [f"{k}={v}" for k, v in parameters.items()]
+    if top:
+        comp_opts.topModules = {top}
+    options.compilationOptions = comp_opts
+    compilation = ast.Compilation(options)
+    for src in sources:
+        data = Path(src).read_bytes()
+        if b"\0" in data[:4096]:
+            raise Llm4covError(f"{src}: binary file, not Verilog/SystemVerilog text (remove it or rename it)")
+        tree = syntax.SyntaxTree.fromText(data.decode(errors="replace"), sm, Path(src).name, str(src), options)
+        compilation.addSyntaxTree(tree)
+    root = compilation.getRoot()
+    engine = pyslang.DiagnosticEngine(sm)
+    for diag in compilation.getAllDiagnostics():
+        if diag.isError():
+            loc = diag.location
+            where = f"{sm.getFullPath(loc.buffer)}:{sm.getLineNumber(loc)}" if loc.buffer.id else (sources[0])
+            raise Llm4covError(f"{where}: {engine.formatMessage(diag)} (fix the RTL so that it parses)")
+    defined = tuple(sorted(d.name for d in compilation.getDefinitions() if str(d.definitionKind).endswith("Module")))
+    interfaces: dict[str, DesignInterface] = {}
+    for inst in root.topInstances:
+        body = inst.body
+        ports = tuple(
+            Port(p.name, _direction(p), int(p.type.bitWidth), bool(p.type.isSigned))
+            for p in body.portList
+            if hasattr(p, "direction")
+        )
+        params = tuple(Parameter(p.name, str(p.value), bool(p.isLocalParam)) for p in body.parameters)
+        loc = inst.location
+        interfaces[inst.name] = DesignInterface(
+            top=inst.name,
+            sources=tuple(sources),
+            ports=ports,
+            parameters=params,
+            clock=guess_clock(ports),
+            reset=guess_reset(ports),
+            modules=defined,
+            top_line=sm.getLineNumber(loc),
+            top_file=str(sm.getFullPath(loc.buffer)),
+        )
+    return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces)
+
+
+def extract_interface(
+    paths: Iterable[str | os.PathLike[str]],
+    top: str | None = None,
+    *,
+    clock: str | None = None,
+    reset: str | None = None,
+    reset_active_low: bool | None = None,
+    defines: Mapping[str, str] | None = None,
+    include_dirs: Sequence[str] = (),
+    parameters: Mapping[str, object] | None = None,
+) -> DesignInterface:
+    """The interface of the top module of a file set, with user overrides for top, clock and reset.
+
+    Raises:
+        Llm4covError: unparsable RTL, no top, an ambiguous top without ``top``, or an override naming a
+            port that does not exist.
+    """
+    sources = rtl_files(paths)
+    elab = elaborate(sources, defines=defines, include_dirs=include_dirs, parameters=parameters)
+    where = sources[0] if len(sources) == 1 else os.path.dirname(sources[0])
+    if top is None:
+        if not elab.tops:
+            raise Llm4covError(f"{where}: no top module found (every module is instantiated by another)")
+        if len(elab.tops) > 1:
+            raise Llm4covError(
+                f"{where}: several top modules ({', '.join(elab.tops)}); choose one with top = \"...\" "
+                "in llm4cov.toml or --top"
+            )
+        top = elab.tops[0]
+    if top not in elab.interfaces:
+        if top in elab.modules:
+            # A module others instantiate can still be tested alone: elaborate it as the top.
+            elab = elaborate(sources, defines=defines, include_dirs=include_dirs, parameters=parameters, top=top)
+        else:
+            known = ", ".join(elab.modules) or "none"
+            raise Llm4covError(f"{where}: top module '{top}' not found (modules: {known})")
+    iface = elab.interfaces[top]
+    names = {p.name for p in iface.ports}
+    for label, value in (("clock", clock), ("reset", reset)):
+        if value and value not in names:
+            raise Llm4covError(f"{where}: {label} '{value}' is not a port of {top} (ports: {', '.join(sorted(names))})")
+    new_clock = iface.clock if clock is None else (clock or None)
+    if reset is None:
+        new_reset = iface.reset
+        if new_reset and reset_active_low is not None:
+            new_reset = Reset(new_reset.name, reset_active_low)
+    elif reset == "":
+        new_reset = None
+    else:
+        guessed = guess_reset([Port(reset, "input", 1)])
+        low = reset_active_low if reset_active_low is not None else (guessed.active_low if guessed else False)
+        new_reset = Reset(reset, low)
+    return DesignInterface(
+        top=iface.top,
+        sources=iface.sources,
+        ports=iface.ports,
+        parameters=iface.parameters,
+        clock=new_clock,
+        reset=new_reset,
+        modules=iface.modules,
+        top_line=iface.top_line,
+        top_file=iface.top_file,
+    )

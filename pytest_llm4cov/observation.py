@@ -1,0 +1,127 @@
+"""What running one testbench showed: the outcome, test results, logs and coverage; and how to rank it.
+
+``rank_key`` is the one ordering of results (LLM4Cov's lexicographic order): ran clean, produced
+coverage, met the target, then the score. The loop, the benchmark and the trainer all rank with it, so
+"best", "worst" and "improved" mean the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from pytest_llm4cov.coverage import CoveragePoint, CoverageReport, MetricSummary
+
+#: How many uncovered points an observation carries in its dict form (the full report stays in memory).
+MAX_UNCOVERED_LISTED = 200
+
+
+class Outcome(str, Enum):
+    """How a run ended, from worst to best."""
+
+    BUILD_FAILED = "build_failed"  # the RTL did not compile: nothing a testbench can fix
+    TESTBENCH_ERROR = "testbench_error"  # the module did not import, or holds no cocotb test
+    TIMED_OUT = "timed_out"
+    CRASHED = "crashed"  # the simulator died: a signal, a memory or output limit, an abort
+    TESTS_FAILED = "tests_failed"  # ran to the end, some cocotb test failed
+    PASSED = "passed"  # ran to the end, every test passed
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    name: str
+    passed: bool
+    message: str = ""
+    sim_time_ns: float = 0.0
+
+    __test__ = False  # not a pytest test class
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything the evaluator saw of one testbench run. A broken testbench is an observation too."""
+
+    outcome: Outcome
+    built: bool
+    tests: tuple[TestResult, ...] = ()
+    timed_out: bool = False
+    log_tail: str = ""
+    error: str = ""  # the one-paragraph reason when the outcome is not PASSED
+    coverage: CoverageReport | None = None  # DUT-only, metric-filtered; None when unavailable
+    coverage_available: bool = True
+    cache_hit: bool = False
+    build_s: float = 0.0
+    run_s: float = 0.0
+    simulator: str = ""
+    seed: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        """The testbench ran clean: it imported, finished in time, and every test passed."""
+        return self.outcome is Outcome.PASSED
+
+    @property
+    def imported(self) -> bool:
+        return self.built and self.outcome is not Outcome.TESTBENCH_ERROR
+
+    @property
+    def has_coverage(self) -> bool:
+        return self.coverage is not None and bool(self.coverage.points)
+
+    @property
+    def score(self) -> float | None:
+        """Coverage score in [0,1]; None when coverage is unavailable (Icarus), 0.0 when the run failed."""
+        if not self.coverage_available:
+            return None
+        return self.coverage.score() if self.coverage is not None else 0.0
+
+    @property
+    def metrics(self) -> dict[str, MetricSummary]:
+        return self.coverage.metrics() if self.coverage is not None else {}
+
+    def uncovered(self) -> list[CoveragePoint]:
+        return self.coverage.uncovered() if self.coverage is not None else []
+
+    def failures(self) -> list[TestResult]:
+        return [t for t in self.tests if not t.passed]
+
+    def to_dict(self, max_uncovered: int = MAX_UNCOVERED_LISTED) -> dict:
+        uncovered = self.uncovered()
+        rep = self.coverage
+        return {
+            "outcome": self.outcome.value,
+            "built": self.built,
+            "imported": self.imported,
+            "passed": self.passed,
+            "timed_out": self.timed_out,
+            "cache_hit": self.cache_hit,
+            "coverage_available": self.coverage_available,
+            "score": None if self.score is None else round(self.score, 6),
+            "metrics": {m: s.to_dict() for m, s in self.metrics.items()},
+            "tests": [{"name": t.name, "passed": t.passed, "message": t.message} for t in self.tests],
+            "error": self.error,
+            "uncovered": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "type": p.metric,
+                    "detail": p.comment,
+                    "source": rep.source_line(p) if rep is not None else "",
+                }
+                for p in uncovered[:max_uncovered]
+            ],
+            "uncovered_total": len(uncovered),
+            "log_tail": self.log_tail,
+            "build_s": round(self.build_s, 3),
+            "run_s": round(self.run_s, 3),
+            "simulator": self.simulator,
+            "seed": self.seed,
+            "notes": list(self.notes),
+        }
+
+
+def rank_key(obs: Observation, target: float = 1.0) -> tuple[bool, bool, bool, float]:
+    """LLM4Cov's order: (ran clean, produced coverage, met target, score). Larger is better."""
+    score = obs.score or 0.0
+    return (obs.passed, obs.has_coverage, obs.has_coverage and score >= target - 1e-9, score)

@@ -1,0 +1,247 @@
+"""The evaluator on the real simulator: coverage figures, the build cache, and broken testbenches."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import DESIGNS, TEST_DATA, design_spec
+from pytest_llm4cov.build import BuildSpec, build_design
+from pytest_llm4cov.evaluator import Evaluator
+from pytest_llm4cov.observation import Outcome, rank_key
+from pytest_llm4cov.sandbox import Limits
+from pytest_llm4cov.testbench import Testbench
+
+pytestmark = pytest.mark.simulator
+
+COUNTER = DESIGNS / "counter4" / "counter4.v"
+
+
+def tb(text: str) -> Testbench:
+    return Testbench(text, "test_case")
+
+
+def reference(name: str) -> Testbench:
+    return Testbench((DESIGNS / name / "reference" / f"test_{name}.py").read_text(), f"test_{name}")
+
+
+def test_reference_testbench_reaches_full_coverage(evaluator):
+    obs = evaluator.evaluate(design_spec("counter4"), reference("counter4"), seed=1)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    assert obs.score == 1.0
+    assert obs.uncovered() == []
+    assert set(obs.metrics) == {"line", "branch", "expr", "toggle"}
+
+
+def test_weak_testbench_leaves_increment_uncovered(evaluator):
+    """Never asserting enable: checked by hand against counter4.v (see tests/data)."""
+    weak = Testbench((TEST_DATA / "tb_counter4_no_enable.py").read_text(), "tb_counter4_no_enable")
+    obs = evaluator.evaluate(design_spec("counter4"), weak)
+    assert obs.passed
+    m = {k: (v.covered, v.total) for k, v in obs.metrics.items()}
+    assert m == {"line": (2, 3), "branch": (1, 2), "expr": (4, 5), "toggle": (3, 18)}
+    assert obs.score == pytest.approx((2 / 3 + 1 / 2 + 4 / 5 + 3 / 18) / 4)
+    unc = {(p.line, p.metric, p.comment) for p in obs.uncovered()}
+    assert (17, "branch", "if") in unc  # `else if (en)`: the increment never happens
+    assert (15, "line", "elsif") in unc  # clear never asserted
+    increment = [p for p in obs.uncovered() if p.metric == "branch"][0]
+    assert obs.coverage.source_line(increment) == "end else if (en) begin"
+    assert increment.span == (17, 18)  # the `if` line and the increment it guards
+
+
+def test_different_testbenches_rank_in_order(evaluator):
+    spec = design_spec("counter4")
+    good = evaluator.evaluate(spec, reference("counter4"))
+    weak = evaluator.evaluate(
+        spec, Testbench((TEST_DATA / "tb_counter4_no_enable.py").read_text(), "tb_counter4_no_enable")
+    )
+    broken = evaluator.evaluate(spec, tb("import cocotb\n@cocotb.test()\nasync def t(dut):\n    raise ValueError('x')\n"))
+    assert rank_key(good) > rank_key(weak) > rank_key(broken)
+
+
+def test_second_testbench_hits_the_cache(simulator, tmp_path):
+    ev = Evaluator(simulator, cache_dir=tmp_path, limits=Limits(wall_s=20))
+    spec = design_spec("mode_fsm")
+    first = ev.evaluate(spec, reference("mode_fsm"))
+    assert not first.cache_hit and first.build_s > 0
+    builds = list((tmp_path / "builds").iterdir())
+    stamp = {p: p.stat().st_mtime_ns for p in builds}
+    second = ev.evaluate(spec, tb("import cocotb\n@cocotb.test()\nasync def t(dut):\n    pass\n"))
+    assert second.cache_hit and second.build_s == 0.0
+    # a new evaluator (another process, say) finds the build on disk
+    third = Evaluator(simulator, cache_dir=tmp_path).evaluate(spec, reference("mode_fsm"))
+    assert third.cache_hit and third.score == first.score
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "builds").iterdir()} == stamp
+
+
+def test_hanging_testbench_is_stopped_at_its_limit(simulator, build_cache):
+    ev = Evaluator(simulator, cache_dir=build_cache, limits=Limits(wall_s=3))
+    start = time.monotonic()
+    obs = ev.evaluate(
+        design_spec("counter4"), tb("import cocotb\n@cocotb.test()\nasync def t(dut):\n    while True:\n        pass\n")
+    )
+    elapsed = time.monotonic() - start
+    assert obs.outcome is Outcome.TIMED_OUT and obs.timed_out
+    assert "did not finish within 3 s" in obs.error
+    assert elapsed < 3 + 5  # the limit plus the kill, not the default 60 s
+    assert obs.score == 0.0 and not obs.has_coverage
+
+
+def test_syntax_error_is_reported_without_running(evaluator):
+    obs = evaluator.evaluate(design_spec("counter4"), tb("import cocotb\n\n@cocotb.test()\nasync def t(dut)\n    pass\n"))
+    assert obs.outcome is Outcome.TESTBENCH_ERROR
+    assert "SyntaxError" in obs.error and "line 4" in obs.error
+    assert obs.run_s == 0.0
+
+
+def test_missing_test_decorator_is_reported(evaluator):
+    obs = evaluator.evaluate(design_spec("counter4"), tb("async def t(dut):\n    pass\n"))
+    assert obs.outcome is Outcome.TESTBENCH_ERROR and "no cocotb test found" in obs.error
+
+
+def test_import_error_is_an_observation(evaluator):
+    obs = evaluator.evaluate(
+        design_spec("counter4"), tb("import cocotb\nimport no_such_pkg\n@cocotb.test()\nasync def t(dut):\n    pass\n")
+    )
+    assert obs.outcome is Outcome.TESTBENCH_ERROR
+    assert "No module named 'no_such_pkg'" in obs.error
+
+
+def test_raising_testbench_fails_with_its_message(evaluator):
+    obs = evaluator.evaluate(
+        design_spec("counter4"),
+        tb("import cocotb\n@cocotb.test()\nasync def t(dut):\n    raise RuntimeError('boom at step 3')\n"),
+    )
+    assert obs.outcome is Outcome.TESTS_FAILED
+    assert "boom at step 3" in obs.tests[0].message
+    assert obs.built and obs.imported and not obs.passed
+
+
+def test_failed_assertion_and_missing_signal(evaluator):
+    source = """
+import cocotb
+from cocotb.triggers import Timer
+
+@cocotb.test()
+async def wrong_value(dut):
+    dut.en.value = 0
+    await Timer(10, unit="ns")
+    assert int(dut.count.value) == 3, "count should be 3"
+
+@cocotb.test()
+async def no_such_port(dut):
+    dut.enable.value = 1
+
+@cocotb.test()
+async def fine(dut):
+    await Timer(1, unit="ns")
+"""
+    obs = evaluator.evaluate(design_spec("counter4"), tb(source))
+    assert obs.outcome is Outcome.TESTS_FAILED
+    by_name = {t.name: t for t in obs.tests}
+    assert "count should be 3" in by_name["wrong_value"].message
+    assert "no child object named enable" in by_name["no_such_port"].message
+    assert by_name["fine"].passed
+    assert obs.has_coverage  # a failing test still ran the simulation and produced coverage
+
+
+def test_output_flood_is_contained(simulator, build_cache):
+    ev = Evaluator(simulator, cache_dir=build_cache, limits=Limits(wall_s=20, output_mb=2))
+    obs = ev.evaluate(
+        design_spec("counter4"),
+        tb("import cocotb\n@cocotb.test()\nasync def t(dut):\n    while True:\n        print('x' * 10000)\n"),
+    )
+    assert obs.outcome in (Outcome.TESTS_FAILED, Outcome.CRASHED)
+    assert len(obs.log_tail) <= 9000
+
+
+def test_forked_child_does_not_outlive_the_run(evaluator, tmp_path):
+    pidfile = tmp_path / "child.pid"
+    source = f"""
+import os, time, cocotb
+from cocotb.triggers import Timer
+
+@cocotb.test()
+async def t(dut):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(600)
+        os._exit(0)
+    open({str(pidfile)!r}, "w").write(str(pid))
+    await Timer(1, unit="ns")
+"""
+    obs = evaluator.evaluate(design_spec("counter4"), tb(source))
+    assert obs.passed, obs.error
+    pid = int(pidfile.read_text())
+    time.sleep(0.2)
+    assert _process_state(pid) in (None, "Z", "X")  # killed with its process group (a zombie awaits reaping)
+
+
+def _process_state(pid: int) -> str | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+def test_environment_is_scrubbed(evaluator, monkeypatch, tmp_path):
+    monkeypatch.setenv("LLM4COV_TEST_SECRET", "hunter2")
+    out = tmp_path / "env.txt"
+    source = f"""
+import os, cocotb
+
+@cocotb.test()
+async def t(dut):
+    open({str(out)!r}, "w").write(repr(dict(os.environ)) + "\\n" + os.getcwd())
+"""
+    obs = evaluator.evaluate(design_spec("counter4"), tb(source))
+    assert obs.passed, obs.error
+    text = out.read_text()
+    assert "hunter2" not in text
+    assert "llm4cov-run-" in text.splitlines()[-1]  # ran in its own scratch directory
+
+
+def test_rtl_that_does_not_build_is_an_observation(evaluator):
+    obs = evaluator.evaluate(BuildSpec.of([str(TEST_DATA / "broken.v")], "broken"), tb("import cocotb\n"))
+    assert obs.outcome is Outcome.BUILD_FAILED and not obs.built
+    assert "broken.v:3" in obs.error or "broken.v:2" in obs.error
+
+
+def _build_in_child(args):
+    cache, sources, top = args
+    from pytest_llm4cov.simulator import find_simulator
+
+    b = build_design(find_simulator("verilator"), BuildSpec.of(sources, top), Path(cache))
+    return b.ok, str(b.directory), b.cache_hit
+
+
+def test_concurrent_builds_share_one_cache_entry(tmp_path):
+    args = (str(tmp_path), [str(COUNTER)], "counter4")
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(_build_in_child, [args, args])
+    assert all(ok for ok, _, _ in results)
+    assert results[0][1] == results[1][1]
+    assert sorted(hit for _, _, hit in results) == [False, True]  # one built, the other waited and reused it
+    entries = [p for p in (tmp_path / "builds").iterdir() if p.is_dir()]
+    assert len(entries) == 1
+
+
+def test_icarus_runs_without_coverage(build_cache):
+    from pytest_llm4cov import Llm4covError
+    from pytest_llm4cov.simulator import find_simulator
+
+    try:
+        icarus = find_simulator("icarus")
+    except Llm4covError:
+        pytest.skip("iverilog is not installed (.ci/run installs it: apt-get install iverilog)")
+    ev = Evaluator(icarus, cache_dir=build_cache, limits=Limits(wall_s=30))
+    obs = ev.evaluate(design_spec("counter4"), reference("counter4"))
+    assert obs.outcome is Outcome.PASSED, obs.error + obs.log_tail
+    assert not obs.coverage_available
+    assert obs.score is None and obs.coverage is None
+    assert obs.to_dict()["score"] is None
