@@ -24,7 +24,7 @@ from pytest_llm4cov.sandbox import read_tail
 from pytest_llm4cov.simulator import Simulator, cocotb_paths, tool_env
 
 #: Bump when the build command changes shape, so old cache entries are not reused.
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2
 INCLUDE_SUFFIXES = (".v", ".sv", ".vh", ".svh", ".inc")
 SIM_BINARY = "sim"  # the Verilator model's executable name inside the build directory
 READY_MARKER = "llm4cov-build.json"

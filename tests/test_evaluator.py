@@ -245,3 +245,27 @@ def test_icarus_runs_without_coverage(build_cache):
     assert not obs.coverage_available
     assert obs.score is None and obs.coverage is None
     assert obs.to_dict()["score"] is None
+
+
+def test_memory_write_by_variable_index_builds(evaluator):
+    """Plain --coverage on Verilator 5.48 dies on `mem[wa] <= d` (internal error); the per-type flags build."""
+    source = """
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles
+
+@cocotb.test()
+async def t(dut):
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    for i in range(4):
+        dut.we.value = 1
+        dut.wa.value = i
+        dut.d.value = 0x55 + i
+        dut.ra.value = i
+        await ClockCycles(dut.clk, 1)
+    assert int(dut.q.value) == 0x55 + 2
+"""
+    obs = evaluator.evaluate(BuildSpec.of([str(TEST_DATA / "mem_write.v")], "m"), tb(source))
+    assert obs.built, obs.log_tail
+    assert obs.passed, obs.error
+    assert obs.metrics["line"].ratio == 1.0

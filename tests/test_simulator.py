@@ -14,7 +14,7 @@ def test_verilator_found_with_version(simulator):
     assert simulator.name == "verilator"
     assert simulator.version >= (5, 36)
     assert simulator.has_coverage
-    assert "--coverage" in simulator.coverage_flags
+    assert {"--coverage-line", "--coverage-toggle", "--coverage-expr"} <= set(simulator.coverage_flags)
 
 
 def test_branch_flag_by_version():

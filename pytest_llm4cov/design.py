@@ -1,0 +1,181 @@
+"""A design to close coverage on: its RTL, interface, spec text and settings from llm4cov.toml.
+
+Settings come, lowest priority first, from ``[tool.llm4cov]`` in the nearest pyproject.toml, then the
+design folder's ``llm4cov.toml``. Unknown keys are an error naming the file and the known keys, so a
+typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_llm4cov import Llm4covError
+from pytest_llm4cov.build import BuildSpec
+from pytest_llm4cov.interface import DesignInterface, extract_interface, rtl_files
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAME = "llm4cov.toml"
+SPEC_NAMES = ("spec.md", "SPEC.md", "spec.txt", "README.md")
+KNOWN_METRICS = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
+HARD_KINDS = ("magic-value", "sequence", "timeout", "error-branch")
+
+
+@dataclass(frozen=True)
+class DesignConfig:
+    """Per-design settings; every field can come from llm4cov.toml."""
+
+    top: str | None = None
+    clock: str | None = None
+    reset: str | None = None
+    reset_active_low: bool | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    defines: Mapping[str, Any] = field(default_factory=dict)
+    include_dirs: tuple[str, ...] = ()
+    target: float | None = None
+    iterations: int | None = None
+    metrics: tuple[str, ...] | None = None
+    # Corpus metadata (bundled designs): where a design sits in the benchmark and the training data.
+    split: str | None = None
+    category: str | None = None
+    difficulty: str | None = None
+    hard_for_random: tuple[str, ...] = ()
+    description: str = ""
+    waivers: tuple[Mapping[str, str], ...] = ()
+
+    @classmethod
+    def known_keys(cls) -> tuple[str, ...]:
+        return tuple(cls.__dataclass_fields__)
+
+
+def _coerce(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    known = DesignConfig.known_keys()
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise Llm4covError(f"{origin}: unknown key '{key}' (known keys: {', '.join(known)})")
+        out[key] = value
+    if "target" in out:
+        t = out["target"]
+        if not isinstance(t, (int, float)) or isinstance(t, bool) or not 0.0 <= float(t) <= 1.0:
+            raise Llm4covError(f"{origin}: target must be a number in [0, 1] (a coverage fraction), got {t!r}")
+        out["target"] = float(t)
+    if "iterations" in out and (not isinstance(out["iterations"], int) or out["iterations"] < 1):
+        raise Llm4covError(f"{origin}: iterations must be a positive integer, got {out['iterations']!r}")
+    if "metrics" in out:
+        bad = [m for m in out["metrics"] if m not in KNOWN_METRICS]
+        if bad:
+            raise Llm4covError(f"{origin}: unknown metric '{bad[0]}' (choose from {', '.join(KNOWN_METRICS)})")
+        out["metrics"] = tuple(out["metrics"])
+    if "hard_for_random" in out:
+        bad = [h for h in out["hard_for_random"] if h not in HARD_KINDS]
+        if bad:
+            raise Llm4covError(f"{origin}: unknown hard_for_random '{bad[0]}' (choose from {', '.join(HARD_KINDS)})")
+        out["hard_for_random"] = tuple(out["hard_for_random"])
+    for key in ("include_dirs",):
+        if key in out:
+            out[key] = tuple(str(v) for v in out[key])
+    if "waivers" in out:
+        out["waivers"] = tuple(out["waivers"])
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise Llm4covError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise Llm4covError(f"{path}: not a text file") from None
+
+
+def _pyproject_settings(folder: Path) -> tuple[dict[str, Any], str]:
+    for parent in (folder, *folder.parents):
+        candidate = parent / "pyproject.toml"
+        if candidate.is_file():
+            data = _read_toml(candidate).get("tool", {}).get("llm4cov", {})
+            # Plugin-wide options live beside per-design defaults; only design keys matter here.
+            design_keys = {k: v for k, v in data.items() if k in DesignConfig.known_keys()}
+            return design_keys, str(candidate)
+    return {}, ""
+
+
+def load_config(folder: Path) -> DesignConfig:
+    """The merged settings for the design in ``folder``."""
+    settings: dict[str, Any] = {}
+    project, origin = _pyproject_settings(folder)
+    settings.update(_coerce(project, f"{origin} [tool.llm4cov]"))
+    local = folder / CONFIG_NAME
+    if local.is_file():
+        settings.update(_coerce(_read_toml(local), str(local)))
+    return DesignConfig(**settings)
+
+
+@dataclass(frozen=True)
+class Design:
+    """Everything the loop and a policy need to know about one design under test."""
+
+    name: str
+    folder: Path
+    interface: DesignInterface
+    build: BuildSpec
+    config: DesignConfig
+    spec_text: str = ""
+
+    @property
+    def top(self) -> str:
+        return self.interface.top
+
+    @property
+    def target(self) -> float:
+        return self.config.target if self.config.target is not None else 1.0
+
+    @property
+    def rtl_text(self) -> dict[str, str]:
+        """Source text per RTL file (path relative to the design folder)."""
+        out = {}
+        for src in self.interface.sources:
+            try:
+                rel = os.path.relpath(src, self.folder)
+            except ValueError:
+                rel = src
+            out[rel] = Path(src).read_text(errors="replace")
+        return out
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}::{self.top}"
+
+
+def load_design(folder: str | os.PathLike[str], top: str | None = None, config: DesignConfig | None = None) -> Design:
+    """Load a design folder (all its .v/.sv elaborated together) with its settings and spec."""
+    path = Path(folder).resolve()
+    cfg = config or load_config(path)
+    sources = rtl_files([path])
+    include_dirs = tuple(str((path / d).resolve()) for d in cfg.include_dirs)
+    iface = extract_interface(
+        sources,
+        top or cfg.top,
+        clock=cfg.clock,
+        reset=cfg.reset,
+        reset_active_low=cfg.reset_active_low,
+        defines={k: str(v) for k, v in cfg.defines.items()},
+        include_dirs=include_dirs,
+        parameters=dict(cfg.parameters),
+    )
+    spec = BuildSpec.of(iface.sources, iface.top, cfg.parameters, cfg.defines, include_dirs)
+    spec_text = ""
+    for name in SPEC_NAMES:
+        candidate = path / name
+        if candidate.is_file():
+            spec_text = candidate.read_text(errors="replace")
+            break
+    return Design(path.name, path, iface, spec, cfg, spec_text)

@@ -1,0 +1,145 @@
+"""Every plugin setting declared once: the --llm4cov-* flag, the llm4cov_* ini key, and the Settings field.
+
+Command line beats ini (pytest.ini / pyproject's [tool.pytest.ini_options]) beats the default. Nothing
+downstream calls ``config.getoption``: the plugin builds one frozen ``Settings`` in pytest_configure.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+METRIC_CHOICES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def _fraction(text: str) -> float:
+    """A coverage target: 0.9, or a percentage such as 90 or 90%."""
+    raw = text.strip().rstrip("%")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a coverage target like 0.9 or 90%, got {text!r}") from None
+    if value > 1.0 or text.strip().endswith("%"):
+        value /= 100.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"coverage target must be within 0..1 (or 0..100%), got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _metrics(text: str) -> tuple[str, ...]:
+    items = tuple(m.strip() for m in text.replace(" ", ",").split(",") if m.strip())
+    for m in items:
+        if m not in METRIC_CHOICES:
+            raise argparse.ArgumentTypeError(f"unknown metric '{m}' (choose from {', '.join(METRIC_CHOICES)})")
+    return items
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its flag/ini name (without prefix), type converter, default and help."""
+
+    name: str
+    convert: Callable[[str], Any]
+    default: Any
+    help: str
+    metavar: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return f"--llm4cov-{self.name.replace('_', '-')}"
+
+    @property
+    def ini(self) -> str:
+        return f"llm4cov_{self.name}"
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("policy", str, "builtin", "testbench writer: builtin (model-free default) or random (baseline)", "NAME"),
+    Option("iterations", _positive_int, None, "evaluations per design, first attempt included (policy default)", "N"),
+    Option("target", _fraction, None, "coverage target, e.g. 0.9 or 90% (default: the design's, else 100%)", "F"),
+    Option("metrics", _metrics, None, "metric types counted in the score (default: all Verilator reports)", "LIST"),
+    Option("seed", _int, 0, "base random seed (0)", "N"),
+    Option("out", Path, Path("llm4cov-out"), "output directory for testbenches and reports (llm4cov-out)", "DIR"),
+    Option("runlog_dir", Path, None, "run-log directory (default: OUT/runs)", "DIR"),
+    Option("timeout", _seconds, 120.0, "wall-clock limit of one testbench run, seconds (120)", "S"),
+    Option("patience", _positive_int, None, "stop after N steps without gain (default: never)", "N"),
+    Option("simulator", str, None, "verilator or icarus (default: the best found)", "NAME"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    policy: str = "builtin"
+    iterations: int | None = None
+    target: float | None = None
+    metrics: tuple[str, ...] | None = None
+    seed: int = 0
+    out: Path = Path("llm4cov-out")
+    runlog_dir: Path | None = None
+    timeout: float = 120.0
+    patience: int | None = None
+    simulator: str | None = None
+
+    @property
+    def runs(self) -> Path:
+        return self.runlog_dir or (self.out / "runs")
+
+
+def add_options(parser) -> None:
+    group = parser.getgroup("llm4cov", "coverage closure for RTL (pytest-llm4cov)")
+    group.addoption("--llm4cov", action="store_true", default=False,
+                    help="collect .v/.sv designs under the given paths and close their coverage")
+    for opt in OPTIONS:
+        group.addoption(opt.flag, dest=f"llm4cov_{opt.name}", type=opt.convert, default=None,
+                        metavar=opt.metavar, help=opt.help)
+        parser.addini(opt.ini, help=opt.help, default=None)
+
+
+def settings_from(config) -> Settings:
+    """Command line, then ini, then defaults; ini values go through the same converters."""
+    import pytest
+
+    values: dict[str, Any] = {}
+    for opt in OPTIONS:
+        value = config.getoption(f"llm4cov_{opt.name}")
+        if value is None:
+            raw = config.getini(opt.ini)
+            if raw not in (None, "", []):
+                try:
+                    value = opt.convert(str(raw))
+                except argparse.ArgumentTypeError as exc:
+                    raise pytest.UsageError(f"ini option {opt.ini}: {exc}") from None
+        values[opt.name] = opt.default if value is None else value
+    if values["out"] is not None:
+        values["out"] = Path(values["out"])
+    return Settings(**values)

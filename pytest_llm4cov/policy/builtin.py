@@ -1,0 +1,215 @@
+"""The embedded default policy: a model-free, coverage-directed testbench generator.
+
+From the interface and the RTL it writes a readable cocotb testbench (clock, reset with the detected
+polarity, corner values, biased random stimulus, holds for timeouts). From the observation it aims at
+holes: the uncovered source lines and Verilator's expression points name the constants and internal
+states that matter, which become more interesting values, guarded drive rules and longer runs.
+``RandomPolicy`` renders the same template with every directed feature off: the baseline it must beat.
+"""
+
+from __future__ import annotations
+
+import pprint
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, ClassVar
+
+from pytest_llm4cov.design import Design
+from pytest_llm4cov.policy.base import Policy, Proposal, register
+from pytest_llm4cov.policy.rtl_facts import RtlFacts, Rule, mine_facts, rules_from_expressions
+from pytest_llm4cov.state import State
+from pytest_llm4cov.testbench import Testbench, module_name_for
+
+MAX_VALUES_PER_INPUT = 48
+MAX_RULES = 64
+MAX_HOLD = 20_000
+
+
+@lru_cache(maxsize=1)
+def template() -> str:
+    return resources.files("pytest_llm4cov.policy").joinpath("templates/stimulus_tb.py").read_text()
+
+
+@dataclass
+class Plan:
+    """Everything that varies between generated testbenches; rendered into the template's tables."""
+
+    seed: int
+    interesting: dict[str, list[int]] = field(default_factory=dict)
+    mirrors: dict[str, list[str]] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    run_lengths: list[int] = field(default_factory=lambda: [1])
+    phases: list[tuple[str, int, Any]] = field(default_factory=list)
+
+    @property
+    def cycles(self) -> int:
+        total = 0
+        for kind, cycles, _ in self.phases:
+            total += cycles if kind in ("random", "hold", "reset") else 0
+        return total
+
+
+def _literal(value: Any) -> str:
+    return pprint.pformat(value, width=100, compact=True, sort_dicts=False)
+
+
+def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
+    iface = design.interface
+    reset = iface.reset
+    inputs = {p.name: p.width for p in iface.data_inputs}
+    hexed = {k: [int(v) for v in vals] for k, vals in plan.interesting.items()}
+    interesting = "{" + ", ".join(
+        f"{k!r}: [" + ", ".join(hex(v) for v in vals) + "]" for k, vals in hexed.items()
+    ) + "}"
+    rules = "[" + ",\n    ".join(
+        f"({dict(r.guards)!r}, {{" + ", ".join(f"{n!r}: {hex(v)}" for n, v in r.drives) + "})" for r in plan.rules
+    ) + "]"
+    if plan.rules:
+        rules = "[\n    " + rules[1:-1] + ",\n]"
+    fills = {
+        "TOP": design.top,
+        "POLICY": policy,
+        "STEP": str(step),
+        "SEED": str(plan.seed),
+        "CLOCK": repr(iface.clock),
+        "RESET": repr(reset.name if reset else None),
+        "RESET_ACTIVE": str(reset.asserted if reset else 1),
+        "INPUTS": _literal(inputs),
+        "OUTPUTS": _literal([p.name for p in iface.outputs]),
+        "INTERESTING": interesting,
+        "MIRRORS": _literal(plan.mirrors),
+        "RULES": rules,
+        "RUN_LENGTHS": _literal(plan.run_lengths),
+        "PLAN": "[\n    " + ",\n    ".join(repr(p) for p in plan.phases) + ",\n]" if plan.phases else "[]",
+    }
+    text = template()
+    for key, value in fills.items():
+        text = text.replace("{{" + key + "}}", value)
+    return Testbench(text, module_name_for(design.top))
+
+
+def base_cycles(design: Design) -> int:
+    """Random cycles for a first attempt, scaled to the design's size and input width."""
+    lines = sum(t.count("\n") for t in design.rtl_text.values())
+    bits = sum(p.width for p in design.interface.data_inputs)
+    return max(400, min(4000, 300 + 8 * lines + 20 * bits))
+
+
+@register("builtin")
+class BuiltinPolicy(Policy):
+    """Coverage-directed stimulus from RTL facts, refined by each observation's uncovered points."""
+
+    name: ClassVar[str] = "builtin"
+    default_iterations: ClassVar[int] = 4
+
+    def __init__(self, growth: float = 2.0, max_scale: float = 8.0) -> None:
+        self.growth = growth
+        self.max_scale = max_scale
+        self._facts: dict[str, RtlFacts] = {}
+
+    def settings(self) -> dict[str, Any]:
+        return {"growth": self.growth, "max_scale": self.max_scale}
+
+    def facts(self, design: Design) -> RtlFacts:
+        key = design.build.rtl_digest() + design.top
+        if key not in self._facts:
+            self._facts[key] = mine_facts(design.interface, design.rtl_text)
+        return self._facts[key]
+
+    def propose(self, state: State, seed: int) -> Proposal:
+        design = state.design
+        facts = self.facts(design)
+        refine = 0 if state.observation is None else state.step + 1
+        focus_values, focus_rules, focus_timeouts = self._focus(state, facts)
+        plan = self.plan(design, facts, seed, refine, focus_values, focus_rules, focus_timeouts)
+        tb = render(design, plan, self.name, refine)
+        info = {
+            "cycles": plan.cycles,
+            "refinement": refine,
+            "focus_values": {k: len(v) for k, v in focus_values.items()},
+            "rules": len(plan.rules),
+        }
+        return Proposal(tb, info=info)
+
+    def _focus(self, state: State, facts: RtlFacts) -> tuple[dict[str, list[int]], list[Rule], set[int]]:
+        """Values, rules and timeouts named by the uncovered points of the current state."""
+        obs = state.observation
+        if obs is None or obs.coverage is None:
+            return {}, [], set()
+        design = state.design
+        uncovered = obs.uncovered()
+        rules = rules_from_expressions(
+            [p.comment for p in uncovered if p.metric == "expr"], design.interface, facts
+        )
+        lines: dict[str, set[int]] = {}
+        for p in uncovered:
+            if p.metric in ("line", "branch", "expr"):
+                lo, hi = p.span or (p.line, p.line)
+                lines.setdefault(p.file, set()).update(range(p.line, max(p.line, hi) + 1))
+                lines[p.file].add(lo)
+        # Re-read only the uncovered lines (plus the case headers that guard them) for their facts.
+        excerpt: dict[str, str] = {}
+        for file, wanted in lines.items():
+            text = _read(file).splitlines()
+            keep = [ln if (i + 1) in wanted or "case" in ln or "endcase" in ln else "" for i, ln in enumerate(text)]
+            excerpt[file] = "\n".join(keep)
+        local = mine_facts(design.interface, excerpt) if excerpt else RtlFacts()
+        return {k: list(v) for k, v in local.order.items()}, rules + local.rules, local.timeouts
+
+    def plan(
+        self,
+        design: Design,
+        facts: RtlFacts,
+        seed: int,
+        refine: int,
+        focus_values: dict[str, list[int]] | None = None,
+        focus_rules: list[Rule] | None = None,
+        focus_timeouts: set[int] | None = None,
+    ) -> Plan:
+        focus_values = focus_values or {}
+        scale = min(self.max_scale, self.growth**refine)
+        cycles = int(base_cycles(design) * scale)
+        inputs = [p.name for p in design.interface.data_inputs]
+        interesting: dict[str, list[int]] = {}
+        for name in inputs:
+            ordered = list(dict.fromkeys(focus_values.get(name, []) + facts.order.get(name, [])))
+            if ordered:
+                interesting[name] = ordered[:MAX_VALUES_PER_INPUT]
+        mirrors = {k: sorted(v) for k, v in facts.mirrors.items() if k in inputs}
+        rules = list(dict.fromkeys((focus_rules or []) + facts.rules))[:MAX_RULES]
+        timeouts = sorted({t for t in facts.timeouts | (focus_timeouts or set()) if t <= MAX_HOLD})
+        phases: list[tuple[str, int, Any]] = [("corners", 0, None)]
+        if interesting:
+            phases.append(("sequence", 1, None))
+            phases.append(("sequence", 4, None))
+        phases.append(("random", cycles // 2, 0.3))
+        for t in timeouts[-3:]:
+            hold = min(MAX_HOLD, int(t * 1.1) + 8)
+            phases.append(("hold", hold, "keep"))
+            phases.append(("random", 50, 0.3))
+            phases.append(("hold", hold, "zero"))
+            phases.append(("random", 50, 0.3))
+            if refine:
+                phases.append(("hold", hold, "ones"))
+        phases.append(("reset", 2, None))
+        phases.append(("random", cycles // 2, 0.6 if refine else 0.5))
+        if refine:
+            phases.append(("sequence", 16, None))
+            phases.append(("random", cycles // 2, 0.8))
+        return Plan(
+            seed=seed,
+            interesting=interesting,
+            mirrors=mirrors,
+            rules=rules,
+            run_lengths=[1, 1, 1, 2, 3, 4, 8, 16, 64],
+            phases=phases,
+        )
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""

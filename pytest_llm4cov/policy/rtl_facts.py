@@ -1,0 +1,279 @@
+"""Facts mined from RTL text for directed stimulus: magic values, guarded conditions, timeouts, mirrors.
+
+A light, line-based reading of Verilog/SystemVerilog (comments stripped, parameters resolved) that
+finds what random stimulus misses: the constants inputs are compared with (``cmd == 8'hA5``, case
+items), conditions that hold only in some internal state (``state == S_LEN && din > 8``), counters
+compared with large constants (timeouts to wait out), and inputs compared with internal values
+(checksums), which a testbench can mirror at run time since cocotb reads internal signals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pytest_llm4cov.interface import DesignInterface
+
+_NUMBER = r"(?:\d+\s*'\s*[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ_?]+|'\s*[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ_?]+|\d[\d_]*)"
+_LITERAL = re.compile(rf"^{_NUMBER}$")
+_IDENT = r"[A-Za-z_][A-Za-z0-9_$]*"
+_OPERAND = rf"(?:{_IDENT}(?:\s*\[[^\]\[]+\])?|{_NUMBER})"
+_COMPARE = re.compile(rf"({_OPERAND})\s*(===|!==|==|!=|>=|>|<(?![=<]))\s*({_OPERAND})")
+_PARAM = re.compile(r"\b(?:localparam|parameter)\b([^;]*);", re.S)
+_ASSIGN_ONE = re.compile(rf"^\s*(?:{_IDENT}\s+)?(?:\[[^\]]*\]\s*)?({_IDENT})\s*=\s*(.+?)\s*$", re.S)
+_ENUM = re.compile(r"\benum\b[^{]*\{([^}]*)\}", re.S)
+_CASE = re.compile(rf"\bcase[zx]?\s*\(\s*({_IDENT})\s*\)")
+_CASE_ITEM = re.compile(r"^\s*([^:?]+?)\s*:(?!:)")
+_DRIVE = re.compile(rf"\b({_IDENT})\s*(?:\[[^\]]*\])?\s*(?:<=|=)\s*({_IDENT})\s*;")
+_EXPR_TERM = re.compile(rf"\(?\s*({_IDENT}(?:\[[^\]]+\])?|.+?)\s*==\s*({_NUMBER})\s*\)?")
+
+
+def strip_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def parse_number(text: str, params: Mapping[str, int] | None = None) -> int | None:
+    """The value of a Verilog literal or a resolved parameter name; None when unknown or has x/z."""
+    t = text.strip().replace("_", "").replace(" ", "")
+    if params and t in params:
+        return params[t]
+    if re.fullmatch(r"\d+", t):
+        return int(t)
+    m = re.fullmatch(r"(\d*)'[sS]?([bBoOdDhH])([0-9a-fA-F]+)", t)
+    if not m:
+        return None
+    base = {"b": 2, "o": 8, "d": 10, "h": 16}[m.group(2).lower()]
+    try:
+        value = int(m.group(3), base)
+    except ValueError:
+        return None
+    if m.group(1):
+        value &= (1 << int(m.group(1))) - 1
+    return value
+
+
+def _base_name(operand: str) -> str:
+    return re.sub(r"\s*\[.*", "", operand.strip())
+
+
+def resolve_parameters(text: str) -> dict[str, int]:
+    """Parameter, localparam and enum member values that are plain literals (or earlier names)."""
+    params: dict[str, int] = {}
+    for decl in _PARAM.finditer(text):
+        body = re.sub(r"\[[^\]]*\]", "", decl.group(1))
+        for part in re.split(r",(?![^{]*\})", body):
+            m = _ASSIGN_ONE.match(part)
+            if not m:
+                continue
+            value = _eval_simple(m.group(2), params)
+            if value is not None:
+                params[m.group(1)] = value
+    for enum in _ENUM.finditer(text):
+        nxt = 0
+        for member in enum.group(1).split(","):
+            name, _, val = member.partition("=")
+            name = name.strip()
+            if not re.fullmatch(_IDENT, name):
+                continue
+            if val.strip():
+                parsed = parse_number(val, params)
+                if parsed is not None:
+                    nxt = parsed
+            params[name] = nxt
+            nxt += 1
+    return params
+
+
+def _eval_simple(expr: str, params: Mapping[str, int]) -> int | None:
+    """A literal, a name, or a small arithmetic of them (``DEPTH - 1``, ``1 << 4``)."""
+    expr = expr.strip()
+    value = parse_number(expr, params)
+    if value is not None:
+        return value
+    tokens = re.findall(rf"{_NUMBER}|{_IDENT}|[-+*/()<>]+", expr)
+    pieces = []
+    for tok in tokens:
+        if re.fullmatch(r"[-+*/()<>]+", tok):
+            if tok not in ("+", "-", "*", "/", "(", ")", "<<", ">>", "((", "))"):
+                return None
+            pieces.append(tok.replace("/", "//"))
+        else:
+            v = parse_number(tok, params)
+            if v is None:
+                return None
+            pieces.append(str(v))
+    try:
+        result = eval("".join(pieces), {"__builtins__": {}}, {})  # noqa: S307 - digits and operators only
+    except Exception:
+        return None
+    return int(result) if isinstance(result, int) and result >= 0 else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Drive ``drives`` (input -> value) when the internal signals match ``guards`` (signal -> value)."""
+
+    guards: tuple[tuple[str, int], ...]
+    drives: tuple[tuple[str, int], ...]
+    line: int = 0
+
+    def to_dict(self) -> dict:
+        return {"when": dict(self.guards), "drive": dict(self.drives)}
+
+
+@dataclass
+class RtlFacts:
+    """What the RTL says about hard-to-hit stimulus, keyed by port or internal signal name."""
+
+    values: dict[str, set[int]] = field(default_factory=dict)  # input port -> interesting values (ordered later)
+    order: dict[str, list[int]] = field(default_factory=dict)  # input port -> values in source order
+    internal_values: dict[str, set[int]] = field(default_factory=dict)
+    timeouts: set[int] = field(default_factory=set)  # counter thresholds worth waiting out
+    mirrors: dict[str, set[str]] = field(default_factory=dict)  # input -> internal signals it is compared with
+    rules: list[Rule] = field(default_factory=list)
+    params: dict[str, int] = field(default_factory=dict)
+    fed_by: dict[str, str] = field(default_factory=dict)  # internal register -> the input it copies
+
+    def add_value(self, port: str, value: int) -> None:
+        self.values.setdefault(port, set()).add(value)
+        seq = self.order.setdefault(port, [])
+        if value not in seq:
+            seq.append(value)
+
+
+class _Reader:
+    def __init__(self, iface: DesignInterface, text: str, facts: RtlFacts) -> None:
+        self.inputs = {p.name: p.width for p in iface.data_inputs}
+        self.widths = {p.name: p.width for p in iface.ports}
+        self.text = text
+        self.facts = facts
+
+    def port_of(self, signal: str) -> str | None:
+        """The input port a signal is, or copies (one register stage deep)."""
+        if signal in self.inputs:
+            return signal
+        src = self.facts.fed_by.get(signal)
+        return src if src in self.inputs else None
+
+    def value(self, operand: str) -> int | None:
+        return parse_number(operand, self.facts.params) if not re.fullmatch(_IDENT, operand.strip()) or (
+            operand.strip() in self.facts.params
+        ) else None
+
+
+def _comparisons(line: str, reader: _Reader) -> list[tuple[str, str, int | None, str | None]]:
+    """(signal, op, constant value or None, other signal or None) for each comparison on a line."""
+    out = []
+    for left, op, right in _COMPARE.findall(line):
+        lv, rv = reader.value(left), reader.value(right)
+        if lv is None and rv is not None:
+            out.append((_base_name(left), op, rv, None))
+        elif rv is None and lv is not None:
+            flipped = {">": "<", "<": ">", ">=": "<="}.get(op, op)
+            out.append((_base_name(right), flipped, lv, None))
+        elif lv is None and rv is None:
+            out.append((_base_name(left), op, None, _base_name(right)))
+    return out
+
+
+def _wanted_values(op: str, value: int, width: int) -> list[int]:
+    """Values that make a comparison true and false, nearest the boundary."""
+    mask = (1 << max(width, 1)) - 1
+    near = {value, value + 1, value - 1}
+    if op in (">", ">="):
+        near |= {value + 1, mask}
+    if op in ("<",):
+        near |= {value - 1, 0}
+    return sorted(v & mask for v in near if 0 <= v <= mask)
+
+
+def mine_facts(iface: DesignInterface, sources: Mapping[str, str]) -> RtlFacts:
+    """Read every source file of the design and collect facts about the top's inputs."""
+    facts = RtlFacts()
+    all_text = "\n".join(strip_comments(t) for t in sources.values())
+    facts.params = resolve_parameters(all_text)
+    reader = _Reader(iface, all_text, facts)
+    for dst, src in _DRIVE.findall(all_text):
+        if src in reader.inputs and dst not in reader.inputs:
+            facts.fed_by.setdefault(dst, src)
+    case_stack: list[tuple[str, int | None]] = []
+    for number, line in enumerate(all_text.splitlines(), 1):
+        m = _CASE.search(line)
+        if m:
+            case_stack.append((m.group(1), None))
+        if re.search(r"\bendcase\b", line) and case_stack:
+            case_stack.pop()
+            continue
+        if case_stack and not m:
+            item = _CASE_ITEM.match(line)
+            if item and "default" not in item.group(1) and "?" not in line.split(":")[0]:
+                sel = case_stack[-1][0]
+                labels = [parse_number(x, facts.params) for x in item.group(1).split(",")]
+                known = [v for v in labels if v is not None]
+                if known:
+                    case_stack[-1] = (sel, known[0])
+                    port = reader.port_of(sel)
+                    for v in known:
+                        if port:
+                            facts.add_value(port, v)
+                        else:
+                            facts.internal_values.setdefault(sel, set()).add(v)
+        guards = tuple((sel, val) for sel, val in case_stack if val is not None and reader.port_of(sel) is None)
+        comps = _comparisons(line, reader)
+        drives: list[tuple[str, int]] = []
+        inner_guards: list[tuple[str, int]] = list(guards)
+        for sig, op, value, other in comps:
+            port = reader.port_of(sig)
+            if value is not None:
+                width = reader.widths.get(port or sig, max(value.bit_length(), 1))
+                if port:
+                    for v in _wanted_values(op, value, width):
+                        facts.add_value(port, v)
+                    if op in ("==", "===", ">=", ">"):
+                        drives.append((port, value if op in ("==", "===", ">=") else value + 1))
+                else:
+                    facts.internal_values.setdefault(sig, set()).add(value)
+                    if op in ("==", "===", "!=", "!=="):
+                        inner_guards.append((sig, value))
+                    if value >= 32 and sig not in reader.inputs:
+                        facts.timeouts.add(value)
+            elif other is not None:
+                a, b = reader.port_of(sig), reader.port_of(other)
+                if a and b is None and re.fullmatch(_IDENT, other):
+                    facts.mirrors.setdefault(a, set()).add(other)
+                elif b and a is None and re.fullmatch(_IDENT, sig):
+                    facts.mirrors.setdefault(b, set()).add(sig)
+        if drives:
+            facts.rules.append(Rule(tuple(dict(inner_guards).items()), tuple(dict(drives).items()), number))
+    for name, value in facts.params.items():
+        if re.search(r"(TIMEOUT|TIME|WAIT|LIMIT|CYCLES|PERIOD|DELAY|STABLE|MAX|CNT|COUNT)", name, re.I) and value >= 32:
+            facts.timeouts.add(value)
+    return facts
+
+
+def rules_from_expressions(comments: Iterable[str], reader_iface: DesignInterface, facts: RtlFacts) -> list[Rule]:
+    """Rules from Verilator expression points: ``(state==2'h1 && din==8'h7e) => 1`` gives a guarded drive."""
+    inputs = {p.name for p in reader_iface.data_inputs}
+    rules = []
+    for comment in comments:
+        cond = comment.split("=>")[0]
+        guards, drives = [], []
+        for term in cond.strip().strip("()").split("&&"):
+            m = re.match(rf"\s*\(?\s*({_IDENT})(?:\[[^\]]*\])?\s*==\s*({_NUMBER})\s*\)?\s*$", term)
+            if not m:
+                continue
+            name, value = m.group(1), parse_number(m.group(2), facts.params)
+            if value is None:
+                continue
+            port = name if name in inputs else facts.fed_by.get(name)
+            if port in inputs and name == port:
+                drives.append((port, value))
+            elif port in inputs:
+                drives.append((port, value))
+            else:
+                guards.append((name, value))
+        if drives:
+            rules.append(Rule(tuple(guards), tuple(drives)))
+    return rules

@@ -1,0 +1,85 @@
+"""Re-run a kept testbench with cocotb's own runner: the frozen regression that CI runs with plain pytest.
+
+Builds with the same flags as the evaluator (so the points are the same), runs with the recorded seed,
+and scores ``coverage.dat`` the same way, so the figure reproduces the one reported when it was kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from pytest_llm4cov.build import default_cache_dir
+from pytest_llm4cov.coverage import parse_coverage_file
+from pytest_llm4cov.simulator import find_simulator, tool_env
+
+
+@contextlib.contextmanager
+def _environ(extra: Mapping[str, str], drop: Sequence[str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    try:
+        for key in drop:
+            os.environ.pop(key, None)
+        os.environ.update(extra)
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def rerun(
+    testbench: Path,
+    sources: Sequence[str],
+    top: str,
+    parameters: Mapping[str, object],
+    seed: int,
+    workdir: Path,
+    metrics: Sequence[str] | None = None,
+) -> float:
+    """Build (cached) and run ``testbench``; return its coverage score. Fails if a cocotb test fails."""
+    from cocotb_tools.runner import get_runner
+
+    testbench = Path(testbench).resolve()
+    paths = [str((testbench.parent / s).resolve()) for s in sources]
+    sim = find_simulator("verilator")
+    flags = [*sim.coverage_flags, "-Wno-fatal"]
+    key = hashlib.sha256(
+        json.dumps([paths, top, dict(parameters), flags, sim.version_text]).encode()
+        + b"".join(Path(p).read_bytes() for p in paths)
+    ).hexdigest()[:16]
+    build_dir = default_cache_dir() / "regression" / f"{top}-{key}"
+    # cocotb's runner ends the process on a failed test when PYTEST_CURRENT_TEST is set: hide it.
+    with _environ(tool_env(sim), drop=("PYTEST_CURRENT_TEST",)):
+        runner = get_runner("verilator")
+        runner.build(
+            sources=paths,
+            hdl_toplevel=top,
+            build_dir=build_dir,
+            build_args=flags,
+            parameters=dict(parameters),
+            timescale=("1ns", "1ps"),
+            log_file=build_dir.parent / f"{top}-{key}.build.log",
+        )
+        results = runner.test(
+            test_module=testbench.stem,
+            hdl_toplevel=top,
+            hdl_toplevel_lang="verilog",
+            build_dir=build_dir,
+            test_dir=workdir,
+            seed=seed,
+            extra_env={"PYTHONPATH": f"{testbench.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"},
+            log_file=workdir / "sim.log",
+        )
+    failures = [
+        case.get("name", "?")
+        for case in ET.parse(results).getroot().iter("testcase")
+        if case.find("failure") is not None or case.find("error") is not None
+    ]
+    assert not failures, f"cocotb tests failed: {', '.join(failures)} (log: {workdir / 'sim.log'})"
+    report = parse_coverage_file(workdir / "coverage.dat").restrict(paths).only_metrics(metrics)
+    return report.score()

@@ -1,0 +1,110 @@
+"""The run log: one JSON line per loop step, append-only; the trainer's input.
+
+Schema ``llm4cov.runlog/1`` (every line carries it), documented in docs/runlog.md. Lines are written
+with a single ``write`` on an O_APPEND descriptor, so concurrent writers never interleave and a crash
+leaves at most one partial last line, which the reader detects and skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_llm4cov import Llm4covError
+
+SCHEMA = "llm4cov.runlog/1"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One step of one run: the state it started from (by step), the testbench, what it observed."""
+
+    run_id: str
+    design: str
+    top: str
+    rtl_hash: str
+    policy: dict[str, Any]
+    seed: int
+    step: int
+    parent_step: int | None  # the step whose (testbench, observation) was the policy's input; None at s_0
+    testbench: str
+    observation: dict[str, Any]
+    score: float
+    best_before: float
+    best_after: float
+    improved: bool
+    timings: dict[str, float]
+    proposal: dict[str, Any]
+    target: float = 1.0
+    split: str | None = None
+    time: float = 0.0
+
+    def to_json(self) -> str:
+        data = {"schema": SCHEMA, **self.__dict__}
+        return json.dumps(data, sort_keys=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+class RunLogWriter:
+    """Appends records to a JSONL file, one atomic write per line."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def append(self, record: RunRecord) -> None:
+        line = (record.to_json() + "\n").encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+
+def read_runlog(path: str | os.PathLike[str]) -> Iterator[RunRecord]:
+    """Records of a run log, in order. A truncated last line (a killed writer) is skipped.
+
+    Raises:
+        Llm4covError: a line of another schema version or a corrupt line before the last.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise Llm4covError(f"{p}: cannot read the run log ({exc.strerror})") from None
+    lines = raw.split(b"\n")
+    complete = raw.endswith(b"\n")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        last = number == len(lines) or (number == len(lines) - 1 and not lines[-1])
+        try:
+            data = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            if last or (number == len(lines) and not complete):
+                return  # the partial record of an interrupted write
+            raise Llm4covError(f"{p}:{number}: corrupt run-log line (not JSON); remove it or restore the file") from None
+        schema = data.get("schema") if isinstance(data, dict) else None
+        if schema != SCHEMA:
+            raise Llm4covError(
+                f"{p}:{number}: run-log schema {schema!r} is not {SCHEMA!r} (written by another version of "
+                "pytest-llm4cov; re-run to regenerate it)"
+            )
+        try:
+            yield RunRecord.from_dict(data)
+        except TypeError as exc:
+            raise Llm4covError(f"{p}:{number}: run-log record is missing fields ({exc})") from None
