@@ -252,7 +252,7 @@ def test_memory_write_by_variable_index_builds(evaluator):
     source = """
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles
+from cocotb.triggers import ClockCycles, Timer
 
 @cocotb.test()
 async def t(dut):
@@ -263,6 +263,9 @@ async def t(dut):
         dut.d.value = 0x55 + i
         dut.ra.value = i
         await ClockCycles(dut.clk, 1)
+    dut.we.value = 0
+    dut.ra.value = 2
+    await Timer(1, unit="ns")
     assert int(dut.q.value) == 0x55 + 2
 """
     obs = evaluator.evaluate(BuildSpec.of([str(TEST_DATA / "mem_write.v")], "m"), tb(source))
