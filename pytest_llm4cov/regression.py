@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,8 +21,12 @@ from pytest_llm4cov.simulator import find_simulator, tool_env
 
 
 @contextlib.contextmanager
-def _environ(extra: Mapping[str, str], drop: Sequence[str]) -> Iterator[None]:
+def _environ(extra: Mapping[str, str], drop: Sequence[str], path: str) -> Iterator[None]:
+    """Set variables and put the testbench's folder on sys.path (the runner passes sys.path on as
+    PYTHONPATH and ignores a PYTHONPATH given in extra_env)."""
     saved = dict(os.environ)
+    saved_path = list(sys.path)
+    sys.path.insert(0, path)
     try:
         for key in drop:
             os.environ.pop(key, None)
@@ -30,6 +35,7 @@ def _environ(extra: Mapping[str, str], drop: Sequence[str]) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        sys.path[:] = saved_path
 
 
 def rerun(
@@ -54,7 +60,7 @@ def rerun(
     ).hexdigest()[:16]
     build_dir = default_cache_dir() / "regression" / f"{top}-{key}"
     # cocotb's runner ends the process on a failed test when PYTEST_CURRENT_TEST is set: hide it.
-    with _environ(tool_env(sim), drop=("PYTEST_CURRENT_TEST",)):
+    with _environ(tool_env(sim), drop=("PYTEST_CURRENT_TEST",), path=str(testbench.parent)):
         runner = get_runner("verilator")
         runner.build(
             sources=paths,
@@ -72,9 +78,11 @@ def rerun(
             build_dir=build_dir,
             test_dir=workdir,
             seed=seed,
-            extra_env={"PYTHONPATH": f"{testbench.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"},
             log_file=workdir / "sim.log",
         )
+    if not Path(results).is_file():
+        tail = (workdir / "sim.log").read_text(errors="replace")[-2000:] if (workdir / "sim.log").exists() else ""
+        raise AssertionError(f"the simulation wrote no results (log: {workdir / 'sim.log'}):\n{tail}")
     failures = [
         case.get("name", "?")
         for case in ET.parse(results).getroot().iter("testcase")

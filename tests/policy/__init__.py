@@ -1,0 +1,1 @@
+"""Tests of the model policies: prompt, reply parsing, backends, best-of-k."""

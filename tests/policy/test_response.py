@@ -1,0 +1,123 @@
+"""Reply parsing: the testbench is found wherever the contract was half kept, and garbage never crashes."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_llm4cov.response import check_module, extract_code, fenced_blocks, parse_reply
+
+GOOD = '''import cocotb
+from cocotb.triggers import Timer
+
+
+@cocotb.test()
+async def test_it(dut):
+    await Timer(1, unit="ns")
+'''
+
+
+def fence(code: str, lang: str = "python") -> str:
+    return f"```{lang}\n{code.rstrip()}\n```\n"
+
+
+def test_one_fenced_block_with_prose_around():
+    parsed = parse_reply("Here is the testbench:\n\n" + fence(GOOD) + "\nIt toggles everything.")
+    assert parsed.ok, parsed.error
+    assert parsed.code == GOOD.rstrip("\n")
+    assert (parsed.how, parsed.blocks) == ("fenced", 1)
+
+
+def test_several_blocks_take_the_one_with_the_cocotb_test():
+    reply = fence("pip install cocotb", "bash") + fence(GOOD) + fence("def helper():\n    return 1\n")
+    parsed = parse_reply(reply)
+    assert parsed.ok
+    assert "@cocotb.test()" in parsed.code
+    assert parsed.blocks == 3
+
+
+def test_missing_closing_fence_is_tolerated():
+    parsed = parse_reply("```python\n" + GOOD)
+    assert parsed.ok, parsed.error
+    assert parsed.how == "unclosed"
+
+
+def test_truncated_reply_names_the_token_limit():
+    cut = "```python\n" + GOOD + "\n@cocotb.test()\nasync def test_more(dut):\n    dut.a.value = ("
+    parsed = parse_reply(cut, truncated=True, max_tokens=512)
+    assert not parsed.ok
+    assert "cut off at the 512-token limit" in parsed.error
+    assert "write a shorter testbench" in parsed.error
+
+
+def test_unfenced_python_is_accepted():
+    parsed = parse_reply(GOOD)
+    assert parsed.ok
+    assert parsed.how == "unfenced"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("", "the reply was empty"),
+        ("   \n\t", "the reply was empty"),
+        (None, "the reply was empty"),
+        ("I cannot help with that.", "no ```python code block in the reply"),
+        ("\x00\x01\x02 garbage \ufffd" * 50, "no ```python code block"),
+        ("```python\n```", "the ```python block in the reply is empty"),
+        ("<think>I should write a test", "inside <think>"),
+        (fence("import cocotb\nx = (1,\n"), "not valid Python: '(' was never closed at line 2"),
+        (fence("import cocotb\n\nasync def test_x(dut):\n    pass\n"), "no cocotb test found"),
+        (fence("import cocotb\n\n@cocotb.test()\ndef test_x(dut):\n    pass\n"), "plain `def`"),
+    ],
+)
+def test_rejections_say_precisely_why(reply, expected):
+    parsed = parse_reply(reply)
+    assert not parsed.ok
+    assert expected in parsed.error
+
+
+def test_think_section_is_dropped():
+    parsed = parse_reply("<think>maybe ```python\nbroken(```</think>\n" + fence(GOOD))
+    assert parsed.ok, parsed.error
+
+
+def test_unimported_cocotb_names_are_named_with_the_fix():
+    code = "import cocotb\n\n@cocotb.test()\nasync def test_x(dut):\n    await RisingEdge(dut.clk)\n    await Timer(1)\n"
+    problem = check_module(code)
+    assert problem == (
+        "the testbench uses `RisingEdge`, `Timer` without importing it: add "
+        "`from cocotb.triggers import RisingEdge; from cocotb.triggers import Timer`"
+    )
+    assert check_module("from cocotb.triggers import *\n" + code) is None  # a star import may bind anything
+    missing_cocotb = "@cocotb.test()\nasync def test_x(dut):\n    pass\n"
+    assert "add `import cocotb`" in check_module(missing_cocotb)
+
+
+def test_locally_bound_names_are_not_flagged():
+    code = (
+        "import cocotb\n\ndef Clock(sig):\n    return sig\n\n@cocotb.test()\nasync def test_x(dut, Timer=None):\n"
+        "    random = 4\n    Clock(random)\n"
+    )
+    assert check_module(code) is None
+
+
+def test_endless_and_huge_output_never_crashes():
+    endless = "```python\n" + "x = 1\n" * 200_000
+    parsed = parse_reply(endless, truncated=True, max_tokens=4096)
+    assert not parsed.ok
+    assert len(parsed.code) <= 60_000
+    deep = "```python\n" + "(" * 5000 + "\n```"
+    assert not parse_reply(deep).ok
+    assert not parse_reply("a" * 1_000_000).ok
+
+
+def test_fences_with_tildes_and_longer_backticks():
+    blocks = fenced_blocks("~~~py\nprint(1)\n~~~\n````python\nA\n```\nB\n````\n")
+    assert [(b.lang, b.code, b.closed) for b in blocks] == [("py", "print(1)", True), ("python", "A\n```\nB", True)]
+    assert extract_code("no code here") == ("", "none", 0)
+
+
+def test_closing_fence_glued_to_the_last_line():
+    parsed = parse_reply("```python\n" + GOOD.rstrip() + "```\nDone.")
+    assert parsed.ok, parsed.error
+    assert parsed.code.endswith('await Timer(1, unit="ns")')
