@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from pytest_llm4cov import Llm4covError, __version__
+from pytest_llm4cov.options import _positive_int
 
 
 def _positive_float(text: str) -> float:
@@ -67,6 +68,23 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pytest_llm4cov import bench
+
+    if args.compare:
+        bench.compare(args.compare[0], args.compare[1])
+        return 0
+    names = [n.strip() for n in (args.designs or "").split(",") if n.strip()] or None
+    bench.run_bench(
+        policy=args.policy, split=args.split, designs=names, iterations=args.iterations, jobs=args.jobs,
+        seed=args.seed, out=Path(args.out) if args.out else None,
+        designs_dir=Path(args.designs_dir) if args.designs_dir else None,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pytest_llm4cov", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"pytest-llm4cov {__version__}")
@@ -80,6 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--simulator", choices=("verilator", "icarus"), help="default: the best one found")
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     ev.set_defaults(func=_cmd_evaluate)
+    be = sub.add_parser(
+        "bench", help="close coverage on the bundled designs; report pass rate and average coverage"
+    )
+    be.add_argument("--policy", default="builtin", help="testbench writer: builtin (default) or random")
+    be.add_argument("--split", choices=("eval", "train", "all"),
+                    help="which designs: eval (default), train or all; with --designs, a filter")
+    be.add_argument("--designs", metavar="NAME,...", help="only these design folders (comma-separated)")
+    be.add_argument("--iterations", type=_positive_int, help="evaluations per design (default: the policy's)")
+    be.add_argument("--jobs", type=_positive_int, default=1, help="designs run in parallel processes (1)")
+    be.add_argument("--seed", type=int, default=0, help="base random seed (0)")
+    be.add_argument("--out", metavar="FILE.json", help="results file (default: bench-POLICY-SPLIT.json here)")
+    be.add_argument("--designs-dir", metavar="DIR",
+                    help="where the design folders are (default: the bundled designs/)")
+    be.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
+                    help="print two results files' scores side by side with the deltas, then exit")
+    be.set_defaults(func=_cmd_bench)
     return parser
 
 

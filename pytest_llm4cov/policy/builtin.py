@@ -24,6 +24,7 @@ from pytest_llm4cov.testbench import Testbench, module_name_for
 MAX_VALUES_PER_INPUT = 48
 MAX_RULES = 64
 MAX_HOLD = 20_000
+MAX_FROZEN = 6  # 1-bit inputs held fixed in turn during refinement
 
 
 @lru_cache(maxsize=1)
@@ -46,12 +47,16 @@ class Plan:
     def cycles(self) -> int:
         total = 0
         for kind, cycles, _ in self.phases:
-            total += cycles if kind in ("random", "hold", "reset") else 0
+            total += cycles if kind in ("random", "hold", "reset", "freeze") else 0
         return total
 
 
 def _literal(value: Any) -> str:
     return pprint.pformat(value, width=100, compact=True, sort_dicts=False)
+
+
+def _value(v: int | str) -> str:
+    return hex(v) if isinstance(v, int) else repr(v)
 
 
 def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
@@ -63,7 +68,7 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         f"{k!r}: [" + ", ".join(hex(v) for v in vals) + "]" for k, vals in hexed.items()
     ) + "}"
     rules = "[" + ",\n    ".join(
-        f"({dict(r.guards)!r}, {{" + ", ".join(f"{n!r}: {hex(v)}" for n, v in r.drives) + "})" for r in plan.rules
+        f"({dict(r.guards)!r}, {{" + ", ".join(f"{n!r}: {_value(v)}" for n, v in r.drives) + "})" for r in plan.rules
     ) + "]"
     if plan.rules:
         rules = "[\n    " + rules[1:-1] + ",\n]"
@@ -197,6 +202,12 @@ class BuiltinPolicy(Policy):
         if refine:
             phases.append(("sequence", 16, None))
             phases.append(("random", cycles // 2, 0.8))
+            # Counters that need many events in a row: random stimulus with one control input held.
+            controls = [p.name for p in design.interface.data_inputs if p.width == 1][:MAX_FROZEN]
+            freeze = max(200, min(3000, cycles // 2))
+            for name in controls:
+                phases.append(("freeze", freeze, {name: 0}))
+                phases.append(("freeze", freeze, {name: 1}))
         return Plan(
             seed=seed,
             interesting=interesting,

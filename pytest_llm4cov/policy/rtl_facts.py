@@ -25,7 +25,7 @@ _ASSIGN_ONE = re.compile(rf"^\s*(?:{_IDENT}\s+)?(?:\[[^\]]*\]\s*)?({_IDENT})\s*=
 _ENUM = re.compile(r"\benum\b[^{]*\{([^}]*)\}", re.S)
 _CASE = re.compile(rf"\bcase[zx]?\s*\(\s*({_IDENT})\s*\)")
 _CASE_ITEM = re.compile(r"^\s*([^:?]+?)\s*:(?!:)")
-_DRIVE = re.compile(rf"\b({_IDENT})\s*(?:\[[^\]]*\])?\s*(?:<=|=)\s*({_IDENT})\s*;")
+_ASSIGNMENT = re.compile(rf"\b({_IDENT})\s*(?:\[[^\]]*\])?\s*(?:<=|=)\s*([^;]+);")
 _EXPR_TERM = re.compile(rf"\(?\s*({_IDENT}(?:\[[^\]]+\])?|.+?)\s*==\s*({_NUMBER})\s*\)?")
 
 
@@ -36,9 +36,9 @@ def strip_comments(text: str) -> str:
 
 def parse_number(text: str, params: Mapping[str, int] | None = None) -> int | None:
     """The value of a Verilog literal or a resolved parameter name; None when unknown or has x/z."""
+    if params and text.strip() in params:
+        return params[text.strip()]
     t = text.strip().replace("_", "").replace(" ", "")
-    if params and t in params:
-        return params[t]
     if re.fullmatch(r"\d+", t):
         return int(t)
     m = re.fullmatch(r"(\d*)'[sS]?([bBoOdDhH])([0-9a-fA-F]+)", t)
@@ -58,17 +58,43 @@ def _base_name(operand: str) -> str:
     return re.sub(r"\s*\[.*", "", operand.strip())
 
 
-def resolve_parameters(text: str) -> dict[str, int]:
+def _low_bit(operand: str, params: Mapping[str, int]) -> int:
+    """The lowest bit of a part-select (``s_data[7:2]`` -> 2), 0 for a whole signal."""
+    m = re.search(r"\[\s*([^\]:]+?)\s*(?::\s*([^\]]+?)\s*)?\]", operand)
+    if not m:
+        return 0
+    low = _eval_simple(m.group(2) or m.group(1), params)
+    return low or 0
+
+
+def _strip_parameter_ports(text: str) -> str:
+    """Remove ``#( ... )`` parameter port lists (their values come elaborated from pyslang)."""
+    out, i = [], 0
+    for m in re.finditer(r"#\s*\(", text):
+        if m.start() < i:
+            continue
+        depth, j = 1, m.end()
+        while j < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            j += 1
+        out.append(text[i : m.start()])
+        out.append("\n" * text[m.start() : j].count("\n"))
+        i = j
+    out.append(text[i:])
+    return "".join(out)
+
+
+def resolve_parameters(text: str, known: Mapping[str, int] | None = None) -> dict[str, int]:
     """Parameter, localparam and enum member values that are plain literals (or earlier names)."""
-    params: dict[str, int] = {}
-    for decl in _PARAM.finditer(text):
+    params: dict[str, int] = dict(known or {})
+    for decl in _PARAM.finditer(_strip_parameter_ports(text)):
         body = re.sub(r"\[[^\]]*\]", "", decl.group(1))
         for part in re.split(r",(?![^{]*\})", body):
             m = _ASSIGN_ONE.match(part)
             if not m:
                 continue
             value = _eval_simple(m.group(2), params)
-            if value is not None:
+            if value is not None and m.group(1) not in (known or {}):
                 params[m.group(1)] = value
     for enum in _ENUM.finditer(text):
         nxt = 0
@@ -113,10 +139,13 @@ def _eval_simple(expr: str, params: Mapping[str, int]) -> int | None:
 
 @dataclass(frozen=True)
 class Rule:
-    """Drive ``drives`` (input -> value) when the internal signals match ``guards`` (signal -> value)."""
+    """Drive ``drives`` when the internal signals match ``guards`` (signal -> value).
+
+    A drive's value is a number, or the name of an internal signal whose run-time value is copied.
+    """
 
     guards: tuple[tuple[str, int], ...]
-    drives: tuple[tuple[str, int], ...]
+    drives: tuple[tuple[str, int | str], ...]
     line: int = 0
 
     def to_dict(self) -> dict:
@@ -164,15 +193,19 @@ class _Reader:
 
 
 def _comparisons(line: str, reader: _Reader) -> list[tuple[str, str, int | None, str | None]]:
-    """(signal, op, constant value or None, other signal or None) for each comparison on a line."""
+    """(signal, op, constant value or None, other signal or None) for each comparison on a line.
+
+    A constant compared with a part-select is shifted to the signal's bit position.
+    """
     out = []
+    params = reader.facts.params
     for left, op, right in _COMPARE.findall(line):
         lv, rv = reader.value(left), reader.value(right)
         if lv is None and rv is not None:
-            out.append((_base_name(left), op, rv, None))
+            out.append((_base_name(left), op, rv << _low_bit(left, params), None))
         elif rv is None and lv is not None:
             flipped = {">": "<", "<": ">", ">=": "<="}.get(op, op)
-            out.append((_base_name(right), flipped, lv, None))
+            out.append((_base_name(right), flipped, lv << _low_bit(right, params), None))
         elif lv is None and rv is None:
             out.append((_base_name(left), op, None, _base_name(right)))
     return out
@@ -193,11 +226,18 @@ def mine_facts(iface: DesignInterface, sources: Mapping[str, str]) -> RtlFacts:
     """Read every source file of the design and collect facts about the top's inputs."""
     facts = RtlFacts()
     all_text = "\n".join(strip_comments(t) for t in sources.values())
-    facts.params = resolve_parameters(all_text)
+    elaborated = {p.name: parse_number(p.value) for p in iface.parameters}
+    facts.params = resolve_parameters(all_text, {k: v for k, v in elaborated.items() if v is not None})
     reader = _Reader(iface, all_text, facts)
-    for dst, src in _DRIVE.findall(all_text):
-        if src in reader.inputs and dst not in reader.inputs:
-            facts.fed_by.setdefault(dst, src)
+    sources_of: dict[str, set[str]] = {}
+    for dst, rhs in _ASSIGNMENT.findall(all_text):
+        sources_of.setdefault(dst, set()).add(rhs.strip())
+    for dst, rhss in sources_of.items():
+        # A register that only ever copies one input (a pipeline stage of it) stands for that input;
+        # reset values (literals) do not count against that.
+        copies = {r for r in rhss if parse_number(r, facts.params) is None}
+        if len(copies) == 1 and next(iter(copies)) in reader.inputs and dst not in reader.inputs:
+            facts.fed_by[dst] = next(iter(copies))
     case_stack: list[tuple[str, int | None]] = []
     for number, line in enumerate(all_text.splitlines(), 1):
         m = _CASE.search(line)
@@ -208,7 +248,9 @@ def mine_facts(iface: DesignInterface, sources: Mapping[str, str]) -> RtlFacts:
             continue
         if case_stack and not m:
             item = _CASE_ITEM.match(line)
-            if item and "default" not in item.group(1) and "?" not in line.split(":")[0]:
+            if item and re.match(r"\s*default\b", line):
+                case_stack[-1] = (case_stack[-1][0], None)  # the default item: no guard known
+            elif item and "?" not in line.split(":")[0]:
                 sel = case_stack[-1][0]
                 labels = [parse_number(x, facts.params) for x in item.group(1).split(",")]
                 known = [v for v in labels if v is not None]
@@ -222,7 +264,7 @@ def mine_facts(iface: DesignInterface, sources: Mapping[str, str]) -> RtlFacts:
                             facts.internal_values.setdefault(sel, set()).add(v)
         guards = tuple((sel, val) for sel, val in case_stack if val is not None and reader.port_of(sel) is None)
         comps = _comparisons(line, reader)
-        drives: list[tuple[str, int]] = []
+        drives: list[list[tuple[str, int | str]]] = []
         inner_guards: list[tuple[str, int]] = list(guards)
         for sig, op, value, other in comps:
             port = reader.port_of(sig)
@@ -231,8 +273,12 @@ def mine_facts(iface: DesignInterface, sources: Mapping[str, str]) -> RtlFacts:
                 if port:
                     for v in _wanted_values(op, value, width):
                         facts.add_value(port, v)
-                    if op in ("==", "===", ">=", ">"):
-                        drives.append((port, value if op in ("==", "===", ">=") else value + 1))
+                    if op in ("==", "===", "!=", "!=="):
+                        drives.append([(port, value)])  # equal: the branch random stimulus misses
+                    elif op in (">", ">=", "<"):
+                        # both sides of a bound: the error path and the normal one
+                        drives.append([(port, value + 1 if op == ">" else value)])
+                        drives.append([(port, value if op == ">" else max(value - 1, 0))])
                 else:
                     facts.internal_values.setdefault(sig, set()).add(value)
                     if op in ("==", "===", "!=", "!=="):
@@ -243,12 +289,23 @@ def mine_facts(iface: DesignInterface, sources: Mapping[str, str]) -> RtlFacts:
                 a, b = reader.port_of(sig), reader.port_of(other)
                 if a and b is None and re.fullmatch(_IDENT, other):
                     facts.mirrors.setdefault(a, set()).add(other)
+                    drives.append([(a, other)])
                 elif b and a is None and re.fullmatch(_IDENT, sig):
                     facts.mirrors.setdefault(b, set()).add(sig)
-        if drives:
-            facts.rules.append(Rule(tuple(dict(inner_guards).items()), tuple(dict(drives).items()), number))
-    for name, value in facts.params.items():
-        if re.search(r"(TIMEOUT|TIME|WAIT|LIMIT|CYCLES|PERIOD|DELAY|STABLE|MAX|CNT|COUNT)", name, re.I) and value >= 32:
+                    drives.append([(b, sig)])
+        # Bare 1-bit inputs in a condition (`if (s_last)`, `else if (!start)`): both levels matter here.
+        cond = re.search(r"\b(?:if|while)\s*\((.*)\)", line)
+        if cond and guards:
+            compared = {c[0] for c in comps} | {c[3] for c in comps if c[3]}
+            for name in re.findall(_IDENT, cond.group(1)):
+                if reader.inputs.get(name) == 1 and name not in compared:
+                    drives.append([(name, 0)])
+                    drives.append([(name, 1)])
+        for drive in drives:
+            facts.rules.append(Rule(tuple(dict(inner_guards).items()), tuple(drive), number))
+    for value in elaborated.values():
+        # A large parameter is usually a window, a timeout or a count the design waits for.
+        if value is not None and value >= 32:
             facts.timeouts.add(value)
     return facts
 

@@ -23,11 +23,13 @@ OUTPUTS = {{OUTPUTS}}
 INTERESTING = {{INTERESTING}}
 # Internal signals the RTL compares inputs with: their run-time value is copied onto the input.
 MIRRORS = {{MIRRORS}}
-# (when these internal signals hold these values, drive these inputs), from guarded conditions.
+# (when these internal signals hold these values, drive these inputs), from guarded conditions;
+# a value given as a name is that internal signal's value at the time.
 RULES = {{RULES}}
 # How many cycles an input keeps a value before a new one is drawn (chosen at random from this list).
 RUN_LENGTHS = {{RUN_LENGTHS}}
-# The stimulus, phase by phase: (kind, cycles, bias towards INTERESTING/MIRRORS/RULES).
+# The stimulus, phase by phase: (kind, cycles, argument): random takes its bias towards
+# INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, hold the pattern it holds.
 PLAN = {{PLAN}}
 
 
@@ -92,9 +94,17 @@ class TB:
         return self.rng.getrandbits(width)
 
     def apply_rules(self, bias):
+        """For each input, pick one of the rules whose condition holds now and drive what it says."""
+        choices = {}
         for when, drive in RULES:
-            if self.rng.random() < bias and all(self.read(sig) == val for sig, val in when.items()):
+            if all(self.read(sig) == val for sig, val in when.items()):
                 for name, value in drive.items():
+                    choices.setdefault(name, []).append(value)
+        for name, values in choices.items():
+            if self.rng.random() < bias:
+                value = self.rng.choice(values)
+                value = self.read(value) if isinstance(value, str) else value
+                if value is not None:
                     self.set(name, value)
 
     async def corner_phase(self):
@@ -104,10 +114,16 @@ class TB:
                 await self.step()
             self.set(name, 0)
 
-    async def random_phase(self, cycles, bias):
+    async def random_phase(self, cycles, bias, frozen=None):
+        """Biased random values, each kept for a random run length; ``frozen`` inputs stay fixed."""
+        frozen = frozen or {}
+        for name, value in frozen.items():
+            self.set(name, value)
         hold = dict.fromkeys(INPUTS, 0)
         for _ in range(cycles):
             for name in INPUTS:
+                if name in frozen:
+                    continue
                 if hold[name] <= 0:
                     self.set(name, self.choose(name, bias))
                     hold[name] = self.rng.choice(RUN_LENGTHS)
@@ -145,6 +161,8 @@ async def test_coverage_closure(dut):
             await tb.corner_phase()
         elif kind == "random":
             await tb.random_phase(cycles, arg)
+        elif kind == "freeze":
+            await tb.random_phase(cycles, 0.3, frozen=arg)
         elif kind == "hold":
             await tb.hold_phase(cycles, arg)
         elif kind == "sequence":
