@@ -47,7 +47,7 @@ class Plan:
     def cycles(self) -> int:
         total = 0
         for kind, cycles, _ in self.phases:
-            total += cycles if kind in ("random", "hold", "reset", "freeze") else 0
+            total += cycles if kind in ("random", "hold", "reset", "freeze", "slow") else 0
         return total
 
 
@@ -208,6 +208,8 @@ class BuiltinPolicy(Policy):
             for name in controls:
                 phases.append(("freeze", freeze, {name: 0}))
                 phases.append(("freeze", freeze, {name: 1}))
+            # Slow protocols (oversampled serial lines, handshakes with minimum phase lengths).
+            phases.append(("slow", cycles // 2, 4 * refine))
         return Plan(
             seed=seed,
             interesting=interesting,

@@ -294,7 +294,7 @@ def mine_facts(iface: DesignInterface, sources: Mapping[str, str]) -> RtlFacts:
                     facts.mirrors.setdefault(b, set()).add(sig)
                     drives.append([(b, sig)])
         # Bare 1-bit inputs in a condition (`if (s_last)`, `else if (!start)`): both levels matter here.
-        cond = re.search(r"\b(?:if|while)\s*\((.*)\)", line)
+        cond = re.search(r"\b(?:if|while)\s*\((.*)\)", line) or re.search(r"=\s*([^=;?]*)\?", line)
         if cond and guards:
             compared = {c[0] for c in comps} | {c[3] for c in comps if c[3]}
             for name in re.findall(_IDENT, cond.group(1)):

@@ -29,7 +29,8 @@ RULES = {{RULES}}
 # How many cycles an input keeps a value before a new one is drawn (chosen at random from this list).
 RUN_LENGTHS = {{RUN_LENGTHS}}
 # The stimulus, phase by phase: (kind, cycles, argument): random takes its bias towards
-# INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, hold the pattern it holds.
+# INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, slow how much longer values last,
+# hold the pattern it holds.
 PLAN = {{PLAN}}
 
 
@@ -114,8 +115,9 @@ class TB:
                 await self.step()
             self.set(name, 0)
 
-    async def random_phase(self, cycles, bias, frozen=None):
-        """Biased random values, each kept for a random run length; ``frozen`` inputs stay fixed."""
+    async def random_phase(self, cycles, bias, frozen=None, stretch=1):
+        """Biased random values, each kept for a random run length (times ``stretch``, for slow
+        protocols such as oversampled serial lines); ``frozen`` inputs stay fixed."""
         frozen = frozen or {}
         for name, value in frozen.items():
             self.set(name, value)
@@ -126,7 +128,7 @@ class TB:
                     continue
                 if hold[name] <= 0:
                     self.set(name, self.choose(name, bias))
-                    hold[name] = self.rng.choice(RUN_LENGTHS)
+                    hold[name] = self.rng.choice(RUN_LENGTHS) * stretch
                 hold[name] -= 1
             if RULES:
                 self.apply_rules(bias)
@@ -163,6 +165,8 @@ async def test_coverage_closure(dut):
             await tb.random_phase(cycles, arg)
         elif kind == "freeze":
             await tb.random_phase(cycles, 0.3, frozen=arg)
+        elif kind == "slow":
+            await tb.random_phase(cycles, 0.3, stretch=arg)
         elif kind == "hold":
             await tb.hold_phase(cycles, arg)
         elif kind == "sequence":
