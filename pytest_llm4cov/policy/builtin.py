@@ -106,7 +106,9 @@ class BuiltinPolicy(Policy):
     """Coverage-directed stimulus from RTL facts, refined by each observation's uncovered points."""
 
     name: ClassVar[str] = "builtin"
-    default_iterations: ClassVar[int] = 4
+    # Chosen by measurement on the 43 bundled designs (bench --split all, seed 0): average coverage
+    # 93.9% / 97.3% / 97.9% / 98.6% / 98.6% at 1 / 2 / 4 / 6 / 8 steps; gains stop at 6.
+    default_iterations: ClassVar[int] = 6
 
     def __init__(self, growth: float = 2.0, max_scale: float = 8.0) -> None:
         self.growth = growth
