@@ -1,0 +1,169 @@
+"""Static repair of a model-written testbench before simulation: cheap, deterministic, recorded.
+
+Small models make the same mechanical mistakes again and again: missing imports, ``dut.sig = 1``
+instead of ``dut.sig.value = 1``, cocotb 1.x names (``units=``), ports that do not exist, names they
+never define. Each fix that cannot change what the testbench means is applied; each problem that
+can (a port that is not there, an undefined name) is only reported, with the real port list, so the
+next step can fix it. Every fix and finding is a one-line note that goes into the observation.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+#: Imports a cocotb testbench may use without saying so; added when a name is used but never imported.
+STANDARD_IMPORTS = {
+    "cocotb": "import cocotb",
+    "random": "import random",
+    "math": "import math",
+    "Clock": "from cocotb.clock import Clock",
+    "RisingEdge": "from cocotb.triggers import RisingEdge",
+    "FallingEdge": "from cocotb.triggers import FallingEdge",
+    "ClockCycles": "from cocotb.triggers import ClockCycles",
+    "Timer": "from cocotb.triggers import Timer",
+    "ReadOnly": "from cocotb.triggers import ReadOnly",
+    "ReadWrite": "from cocotb.triggers import ReadWrite",
+    "Edge": "from cocotb.triggers import Edge",
+    "First": "from cocotb.triggers import First",
+    "Combine": "from cocotb.triggers import Combine",
+}
+
+#: cocotb 1.x keyword arguments renamed in 2.x.
+RENAMED_KWARGS = {"units": "unit"}
+
+_DUT_ASSIGN = re.compile(r"^(\s*)(dut(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*=(?!=)\s*(.+)$")
+
+
+@dataclass
+class Repair:
+    """The repaired source and what was done or found."""
+
+    source: str
+    fixes: list[str] = field(default_factory=list)  # applied, meaning unchanged
+    findings: list[str] = field(default_factory=list)  # reported, not changed
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"repaired: {f}" for f in self.fixes] + [f"problem: {f}" for f in self.findings]
+
+
+def _defined_names(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            args = node.args if not isinstance(node, ast.ClassDef) else None
+            if args is not None:
+                for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                    names.add(a.arg)
+                if args.vararg:
+                    names.add(args.vararg.arg)
+                if args.kwarg:
+                    names.add(args.kwarg.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+    return names
+
+
+def _used_names(tree: ast.AST) -> list[tuple[str, int]]:
+    return [(n.id, n.lineno) for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+
+
+def _fix_dut_assignments(source: str, fixes: list[str]) -> str:
+    """``dut.x = v`` -> ``dut.x.value = v`` (a handle is never rebound on purpose in a testbench)."""
+    out = []
+    for number, line in enumerate(source.splitlines(keepends=True), 1):
+        m = _DUT_ASSIGN.match(line.rstrip("\n"))
+        if m and not m.group(2).endswith(".value"):
+            newline = "\n" if line.endswith("\n") else ""
+            line = f"{m.group(1)}{m.group(2)}.value = {m.group(3)}{newline}"
+            fixes.append(f"line {number}: `{m.group(2)} = ...` assigns the handle; wrote `{m.group(2)}.value = ...`")
+        out.append(line)
+    return "".join(out)
+
+
+def _fix_kwargs(source: str, fixes: list[str]) -> str:
+    for old, new in RENAMED_KWARGS.items():
+        pattern = re.compile(rf"\b{old}\s*=(?!=)")
+        if pattern.search(source):
+            source = pattern.sub(f"{new}=", source)
+            fixes.append(f"cocotb 2 renamed `{old}=` to `{new}=`")
+    return source
+
+
+def _add_imports(source: str, tree: ast.AST, fixes: list[str]) -> str:
+    defined = _defined_names(tree)
+    used = {name for name, _ in _used_names(tree)}
+    missing = [line for name, line in STANDARD_IMPORTS.items() if name in used and name not in defined]
+    if not missing:
+        return source
+    fixes.append("added missing imports: " + "; ".join(missing))
+    lines = source.splitlines(keepends=True)
+    insert_at = 0
+    body = getattr(tree, "body", [])
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        insert_at = body[0].end_lineno or 0  # after the module docstring
+    return "".join(lines[:insert_at]) + "\n".join(missing) + "\n" + "".join(lines[insert_at:])
+
+
+def _check_ports(tree: ast.AST, ports: Iterable[str], findings: list[str]) -> None:
+    known = set(ports)
+    if not known:
+        return
+    seen: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "dut"
+            and node.attr not in known
+            and node.attr not in seen
+            and not node.attr.startswith("_")
+        ):
+            seen.add(node.attr)
+            findings.append(
+                f"line {node.lineno}: `dut.{node.attr}` is not a port of the design (ports: {', '.join(sorted(known))})"
+            )
+
+
+def _check_undefined(tree: ast.AST, findings: list[str]) -> None:
+    defined = _defined_names(tree) | set(dir(builtins)) | {"__name__", "__file__"}
+    reported: set[str] = set()
+    for name, line in _used_names(tree):
+        if name not in defined and name not in reported:
+            reported.add(name)
+            findings.append(f"line {line}: `{name}` is used but never defined or imported")
+
+
+def repair(source: str, ports: Iterable[str] = ()) -> Repair:
+    """Apply meaning-preserving fixes; report port and name problems. Never raises."""
+    fixes: list[str] = []
+    findings: list[str] = []
+    text = _fix_kwargs(source, fixes)
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return Repair(text, fixes, findings)  # the evaluator reports the syntax error precisely
+    text = _fix_dut_assignments(text, fixes)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:  # pragma: no cover - the assignment rewrite keeps valid code valid
+        return Repair(source, [], findings)
+    text = _add_imports(text, tree, fixes)
+    tree = ast.parse(text)
+    _check_ports(tree, ports, findings)
+    _check_undefined(tree, findings)
+    return Repair(text, fixes, findings)

@@ -1,0 +1,66 @@
+"""Static repair of model-written testbenches: fixes that keep the meaning, findings that do not."""
+
+from __future__ import annotations
+
+import ast
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_llm4cov.repair import repair
+
+PORTS = ["clk", "rst_n", "en", "count"]
+
+
+def test_dut_assignment_becomes_value_write():
+    r = repair("import cocotb\n@cocotb.test()\nasync def t(dut):\n    dut.en = 1\n    x = dut.count.value\n", PORTS)
+    assert "    dut.en.value = 1\n" in r.source
+    assert "x = dut.count.value" in r.source
+    assert any("dut.en = ..." in f for f in r.fixes)
+    assert r.findings == []
+
+
+def test_cocotb1_names_and_missing_imports():
+    src = (
+        '"""doc"""\n@cocotb.test()\nasync def t(dut):\n'
+        "    cocotb.start_soon(Clock(dut.clk, 10, units='ns').start())\n    await RisingEdge(dut.clk)\n"
+    )
+    r = repair(src, PORTS)
+    tree = ast.parse(r.source)
+    assert "unit='ns'" in r.source and "units=" not in r.source
+    assert r.source.startswith('"""doc"""\nimport cocotb\nfrom cocotb.clock import Clock\n')
+    assert "from cocotb.triggers import RisingEdge" in r.source
+    assert tree  # still valid Python
+    assert len(r.fixes) == 2 and r.findings == []
+
+
+def test_unknown_port_and_undefined_name_are_reported_not_changed():
+    src = "import cocotb\n@cocotb.test()\nasync def t(dut):\n    dut.enable.value = MAX_COUNT\n"
+    r = repair(src, PORTS)
+    assert r.source == src
+    assert r.findings == [
+        "line 4: `dut.enable` is not a port of the design (ports: clk, count, en, rst_n)",
+        "line 4: `MAX_COUNT` is used but never defined or imported",
+    ]
+    assert all(n.startswith("problem: ") for n in r.notes)
+
+
+def test_syntax_error_left_for_the_evaluator():
+    r = repair("def broken(:\n", PORTS)
+    assert r.source == "def broken(:\n" and r.fixes == []
+
+
+def test_clean_testbench_is_untouched():
+    src = (
+        "import cocotb\nfrom cocotb.triggers import Timer\n\n@cocotb.test()\nasync def t(dut):\n"
+        "    dut.en.value = 1\n    await Timer(1, unit='ns')\n    assert dut.count.value == 0\n"
+    )
+    r = repair(src, PORTS)
+    assert r.source == src and r.fixes == [] and r.findings == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_never_raises_on_arbitrary_text(text):
+    r = repair(text, PORTS)
+    assert isinstance(r.source, str)
