@@ -5,6 +5,10 @@ Layout under the output directory (default ``llm4cov-out/``)::
     <design>/<top>/tb_<top>.py              the best cocotb test module (commit it)
     <design>/<top>/test_<top>_coverage.py   plain-pytest regression: re-runs it with cocotb's runner
     <design>/<top>/coverage.info            lcov of the best run
+    <design>/<top>/coverage.json            every point of the best run (waived ones marked), the RTL
+                                            text and the suspicions: what the HTML and Cobertura reports
+                                            read in the controller, whichever xdist worker ran the item
+    <design>/<top>/coverage_curve.png       coverage over the agent's steps (drawn with the reports)
     <design>/<top>/llm4cov.json             score, seed, target, the testbench's sha256 (for incremental mode)
 
 Never overwrite a testbench the user edited: if ``tb_<top>.py`` no longer matches the sha256 recorded
@@ -17,17 +21,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_llm4cov.coverage import CoveragePoint
+
 META = "llm4cov.json"
+COVERAGE_DATA = "coverage.json"
+#: Bumped when coverage.json changes shape; readers skip files of another version.
+COVERAGE_DATA_SCHEMA = 1
 
 
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # Not mkstemp: its 0600 would stick to the renamed file; 0666 less the umask is what users expect.
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
@@ -91,12 +102,13 @@ SEED = {seed}
 TARGET = {target!r}
 RECORDED_SCORE = {score!r}
 METRICS = {metrics!r}
+WAIVERS = {waivers!r}  # points left out of the score, as in llm4cov.toml when this was written
 
 
 def test_{ident}_coverage(tmp_path):
     from pytest_llm4cov.regression import rerun
 
-    score = rerun(HERE / "tb_{top}.py", SOURCES, TOP, PARAMETERS, SEED, tmp_path, METRICS)
+    score = rerun(HERE / "tb_{top}.py", SOURCES, TOP, PARAMETERS, SEED, tmp_path, METRICS, waivers=WAIVERS)
     assert score >= TARGET - 1e-9, f"coverage {{score:.2%}} is below the target {{TARGET:.2%}}"
 '''
 
@@ -115,6 +127,7 @@ def write_item(
     metrics: list[str] | None,
     lcov: str,
     saved: SavedTestbench | None,
+    waivers: list[dict[str, Any]] | None = None,
 ) -> tuple[Path, str]:
     """Write the item's files; return (the testbench path written, a note for the user or '')."""
     folder = item_dir(out, design, top)
@@ -138,7 +151,7 @@ def write_item(
             folder / f"test_{top}_coverage.py",
             REGRESSION_TEMPLATE.format(
                 top=top, ident=ident, sources=rel_sources, parameters=dict(parameters), seed=seed,
-                target=round(target, 6), score=round(score, 6), metrics=metrics,
+                target=round(target, 6), score=round(score, 6), metrics=metrics, waivers=list(waivers or []),
             ),
         )
         meta = {
@@ -152,3 +165,33 @@ def write_item(
         write_atomic(folder / META, json.dumps(meta, indent=2) + "\n")
     write_atomic(folder / "coverage.info", lcov)
     return written, note
+
+
+def write_coverage_data(out: Path, design: str, top: str, data: dict[str, Any]) -> Path:
+    """Write the item's full coverage (``coverage.json``) atomically; return its path."""
+    path = item_dir(out, design, top) / COVERAGE_DATA
+    write_atomic(path, json.dumps({"schema": COVERAGE_DATA_SCHEMA, **data}) + "\n")
+    return path
+
+
+def load_coverage_data(out: Path, design: str, top: str) -> dict[str, Any] | None:
+    """The item's ``coverage.json``, or None when missing, unreadable or of another schema."""
+    try:
+        data = json.loads((item_dir(out, design, top) / COVERAGE_DATA).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("schema") == COVERAGE_DATA_SCHEMA else None
+
+
+def points_from_data(data: dict[str, Any]) -> list[tuple[CoveragePoint, str | None]]:
+    """coverage.json's points as ``(point, waiver reason or None)``."""
+    out = []
+    for d in data.get("points", []):
+        span = d.get("span")
+        point = CoveragePoint(
+            file=d["file"], line=int(d["line"]), metric=d["type"], count=int(d["count"]),
+            column=int(d.get("column", 0)), hierarchy=d.get("hierarchy", ""), comment=d.get("detail", ""),
+            span=(int(span[0]), int(span[1])) if span else None,
+        )
+        out.append((point, d.get("waived")))
+    return out

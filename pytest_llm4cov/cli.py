@@ -1,4 +1,4 @@
-"""``python -m pytest_llm4cov``: the command line (evaluate one testbench; more subcommands hang here)."""
+"""``python -m pytest_llm4cov``: the command line (evaluate one testbench, resume a run, bench; more hang here)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from pytest_llm4cov import Llm4covError, __version__
 from pytest_llm4cov.options import _positive_int
+from pytest_llm4cov.sandbox import CONTAINMENT_LEVELS
 
 
 def _positive_float(text: str) -> float:
@@ -57,14 +58,65 @@ def render_observation(obs, max_uncovered: int = 40) -> str:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from pytest_llm4cov.evaluator import evaluate_files
+    from pytest_llm4cov.observation import Outcome
 
     obs, _ = evaluate_files(
-        args.rtl, args.tb, top=args.top, timeout_s=args.timeout, seed=args.seed, simulator=args.simulator
+        args.rtl, args.tb, top=args.top, timeout_s=args.timeout, seed=args.seed, simulator=args.simulator,
+        containment=args.containment,
     )
     if args.json:
         print(json.dumps(obs.to_dict(), indent=2))
     else:
         print(render_observation(obs))
+    if obs.outcome is Outcome.BUILD_FAILED:
+        # Bad input, like unparsable RTL: the testbench never ran. The message names file and line.
+        raise Llm4covError(obs.error.splitlines()[0] if obs.error else "the RTL did not build")
+    return 0
+
+
+def _cmd_resume(args: argparse.Namespace) -> int:
+    from pytest_llm4cov.design import load_design
+    from pytest_llm4cov.evaluator import Evaluator
+    from pytest_llm4cov.policy.base import get_policy
+    from pytest_llm4cov.resume import resume_point, resume_run
+    from pytest_llm4cov.sandbox import Limits
+    from pytest_llm4cov.simulator import find_simulator
+
+    design = load_design(args.design, args.top)
+    point = resume_point(args.runlog, design, args.run_id)
+    print(
+        f"run {point.run_id} of {design.id}: {point.steps_done} steps done, best score {point.best_score:.4f}"
+        + (f" (step {point.best_step})" if point.best_step is not None else "")
+    )
+    if point.closed:
+        print("nothing to resume: coverage is already closed")
+        return 0
+    logged = str(point.policy.get("name", "builtin"))
+    if args.model:
+        from pytest_llm4cov.policy.model import build_model_policy
+
+        policy = build_model_policy(args.model)
+    else:
+        name = args.policy or logged
+        if name in ("llama-cpp", "transformers", "openai"):
+            raise Llm4covError(f"{args.runlog}: run {point.run_id} used the {name} policy; give --model to resume it")
+        policy = get_policy(name)
+    evaluator = Evaluator(
+        find_simulator(args.simulator), limits=Limits(wall_s=args.timeout, containment=args.containment),
+        metrics=design.config.metrics,
+    )
+    try:
+        point, result = resume_run(
+            args.runlog, design, policy, evaluator, iterations=args.iterations, seed=args.seed, run_id=point.run_id
+        )
+    finally:
+        policy.close()
+    if result is None:
+        why = "coverage is already closed" if point.closed else "its step budget is already spent"
+        print(f"nothing to resume: {why} (give a larger --iterations to go on)")
+        return 0
+    print(f"resumed as run {result.run_id}: {len(result.steps)} more evaluations, best score {result.score:.4f} "
+          f"({result.stopped}); records appended to {args.runlog}")
     return 0
 
 
@@ -97,7 +149,24 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=0, help="random seed given to cocotb (0)")
     ev.add_argument("--simulator", choices=("verilator", "icarus"), help="default: the best one found")
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    ev.add_argument("--containment", choices=CONTAINMENT_LEVELS, default="strict",
+                    help="sandbox level: strict (default; every layer the machine allows) or basic")
     ev.set_defaults(func=_cmd_evaluate)
+    re_ = sub.add_parser("resume", help="continue an interrupted run from its run log (best state, remaining budget)")
+    re_.add_argument("runlog", help="the run log (JSONL) the interrupted run wrote")
+    re_.add_argument("--design", required=True, help="the design folder the run was on")
+    re_.add_argument("--top", help="top module (default: the design's)")
+    re_.add_argument("--run-id", help="which run of the log (default: the design's last)")
+    re_.add_argument("--policy", help="testbench writer (default: the one the run used)")
+    re_.add_argument("--model", help="a .gguf file, model directory or openai:URL (for a model policy)")
+    re_.add_argument("--iterations", type=_positive_int,
+                     help="the whole run's budget, logged steps included (default: the policy's)")
+    re_.add_argument("--seed", type=int, help="base seed of the continued run (default: the run's + 1)")
+    re_.add_argument("--timeout", type=_positive_float, default=60.0, help="wall-clock limit of one run, s (60)")
+    re_.add_argument("--simulator", choices=("verilator", "icarus"), help="default: the best one found")
+    re_.add_argument("--containment", choices=CONTAINMENT_LEVELS, default="strict",
+                     help="sandbox level: strict (default) or basic")
+    re_.set_defaults(func=_cmd_resume)
     be = sub.add_parser(
         "bench", help="close coverage on the bundled designs; report pass rate and average coverage"
     )

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_llm4cov.artifacts import load_saved, write_item
-from pytest_llm4cov.coverage import to_lcov
+from pytest_llm4cov.artifacts import load_saved, write_coverage_data, write_item
+from pytest_llm4cov.coverage import CoveragePoint, to_lcov
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.evaluator import Evaluator
 from pytest_llm4cov.loop import LoopResult, Step, run_loop
@@ -21,6 +21,10 @@ from pytest_llm4cov.policy.base import Policy
 from pytest_llm4cov.runlog import RunLogWriter
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
+from pytest_llm4cov.waivers import Waiver, WaivingEvaluator, find_suspects
+
+#: Cap on the points an ItemResult lists per kind (uncovered, waived, suspects): report.json stays small.
+MAX_LISTED = 200
 
 
 @dataclass
@@ -45,6 +49,10 @@ class ItemResult:
     run_id: str = ""
     split: str | None = None
     hard_for_random: list[str] = field(default_factory=list)
+    step_scores: list[float] = field(default_factory=list)  # each step's own score (curve: the best so far)
+    waived: list[dict[str, Any]] = field(default_factory=list)  # points left out of the score, with reasons
+    unused_waivers: list[dict[str, Any]] = field(default_factory=list)  # waivers that matched no point
+    suspects: list[dict[str, Any]] = field(default_factory=list)  # possibly unreachable, for review
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,6 +83,9 @@ def close_design(
     budget = iterations or policy.default_iterations
     if start is not None:
         budget += 1  # the saved testbench's evaluation does not eat the policy's steps
+    waivers = design.config.waivers
+    if waivers:
+        evaluator = WaivingEvaluator(evaluator, waivers)  # the one place waivers apply: before any scoring
     result = run_loop(
         design, policy, evaluator, iterations=budget, seed=seed, patience=patience,
         stop_at_target=start is not None, start=start, log=runlog, on_step=on_step,
@@ -83,6 +94,8 @@ def close_design(
     obs = best.observation
     kept = ""
     note = ""
+    waived = evaluator.waived(obs) if isinstance(evaluator, WaivingEvaluator) else ()
+    suspects = _suspects(result, design) if obs is not None and obs.coverage is not None else []
     if write and best.testbench is not None and obs is not None:
         lcov = to_lcov(obs.coverage) if obs.coverage is not None else ""
         best_seed = result.steps[best.step].seed if best.step >= 0 else seed
@@ -91,14 +104,18 @@ def close_design(
             testbench=best.testbench.source, sources=list(design.interface.sources),
             parameters=dict(design.config.parameters), seed=best_seed, score=best.score, target=design.target,
             metrics=list(evaluator.metrics) if evaluator.metrics else None, lcov=lcov, saved=saved,
+            waivers=[w.to_dict() for w in waivers],
         )
         kept = str(path)
+        if obs.coverage is not None:
+            data = _coverage_data(obs.coverage.points, waived, waivers, suspects)
+            write_coverage_data(out, design.name, design.top, data)
     uncovered = []
     if obs is not None and obs.coverage is not None:
         rep = obs.coverage
         uncovered = [
             {"file": p.file, "line": p.line, "type": p.metric, "detail": p.comment, "source": rep.source_line(p)}
-            for p in obs.uncovered()[:200]
+            for p in obs.uncovered()[:MAX_LISTED]
         ]
     item = ItemResult(
         design=design.name,
@@ -121,5 +138,63 @@ def close_design(
         run_id=result.run_id,
         split=design.config.split,
         hard_for_random=list(design.config.hard_for_random),
+        step_scores=[round(s.observation.score or 0.0, 6) for s in result.steps],
+        waived=[{**_point_dict(p), "reason": w.reason} for p, w in waived[:MAX_LISTED]],
+        unused_waivers=[w.to_dict() for w in waivers if w not in {used for _, used in waived}]
+        if obs is not None and obs.coverage is not None else [],
+        suspects=suspects,
     )
     return item, result
+
+
+def _point_dict(p: CoveragePoint) -> dict[str, Any]:
+    return {"file": p.file, "line": p.line, "type": p.metric, "detail": p.comment}
+
+
+def _coverage_data(
+    points: tuple[CoveragePoint, ...],
+    waived: tuple[tuple[CoveragePoint, Waiver], ...],
+    waivers: tuple[Waiver, ...],
+    suspects: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """coverage.json's content: every point of the best run, the waived ones marked, and the RTL text."""
+    rows = [(p, None) for p in points] + [(p, w.reason) for p, w in waived]
+    rows.sort(key=lambda r: (r[0].file, r[0].line, r[0].column, r[0].metric, r[0].comment))
+    sources = {}
+    for file in sorted({p.file for p, _ in rows}):
+        try:
+            sources[file] = Path(file).read_text(errors="replace")
+        except OSError:
+            sources[file] = ""
+    return {
+        "points": [
+            {**_point_dict(p), "column": p.column, "count": p.count, "hierarchy": p.hierarchy,
+             "span": list(p.span) if p.span else None, "waived": reason}
+            for p, reason in rows
+        ],
+        "sources": sources,
+        "waivers": [w.to_dict() for w in waivers],
+        "suspects": suspects,
+    }
+
+
+def _suspects(result: LoopResult, design: Design) -> list[dict[str, Any]]:
+    """Points no step covered that look unreachable, plus the points the agent called unreachable."""
+    covered: set[tuple] = set()
+    flagged: list[dict[str, Any]] = []
+    for step in result.steps:
+        for obs in [step.observation, *(c.observation for c in getattr(step, "candidates", ()))]:
+            if obs.coverage is not None:
+                covered.update(p.key for p in obs.coverage.points if p.covered)
+        claims = step.proposal.info.get("unreachable") if step.proposal is not None else None
+        if isinstance(claims, list):
+            flagged.extend(c for c in claims if isinstance(c, dict))
+    best = result.best.observation
+    never = [p for p in best.coverage.points if p.key not in covered] if best and best.coverage else []
+    texts = {}
+    for src in design.interface.sources:
+        try:
+            texts[src] = Path(src).read_text(errors="replace")
+        except OSError:
+            pass
+    return find_suspects(never, texts, flagged=flagged, limit=MAX_LISTED)

@@ -17,6 +17,7 @@ from typing import Any
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.build import BuildSpec
 from pytest_llm4cov.interface import DesignInterface, extract_interface, rtl_files
+from pytest_llm4cov.waivers import Waiver, parse_waivers
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,11 +50,32 @@ class DesignConfig:
     difficulty: str | None = None
     hard_for_random: tuple[str, ...] = ()
     description: str = ""
-    waivers: tuple[Mapping[str, str], ...] = ()
+    #: Points left out of the score, each with a reason (see waivers.py for the keys).
+    waivers: tuple[Waiver, ...] = ()
 
     @classmethod
     def known_keys(cls) -> tuple[str, ...]:
         return tuple(cls.__dataclass_fields__)
+
+
+#: The TOML type each key must have (checked before any value is used), and how to say it.
+_KEY_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "top": ((str,), "a module name (a string)"),
+    "clock": ((str,), "a port name (a string)"),
+    "reset": ((str,), "a port name (a string)"),
+    "reset_active_low": ((bool,), "true or false"),
+    "parameters": ((dict,), "a table, e.g. parameters = {WIDTH = 8}"),
+    "defines": ((dict,), "a table, e.g. defines = {SIM = 1}"),
+    "include_dirs": ((list,), "a list of folder names"),
+    "metrics": ((list,), "a list, e.g. metrics = [\"line\", \"branch\"]"),
+    "hard_for_random": ((list,), "a list of names"),
+    "waivers": ((list,), "a list of tables"),
+    "split": ((str,), "a string"),
+    "category": ((str,), "a string"),
+    "difficulty": ((str,), "a string"),
+    "description": ((str,), "a string"),
+}
+_ITEM_TYPES = {"include_dirs": str, "metrics": str, "hard_for_random": str}
 
 
 def _coerce(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
@@ -62,15 +84,26 @@ def _coerce(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
     for key, value in raw.items():
         if key not in known:
             raise Llm4covError(f"{origin}: unknown key '{key}' (known keys: {', '.join(known)})")
+        kinds, what = _KEY_TYPES.get(key, ((object,), ""))
+        if not isinstance(value, kinds) or (key in _ITEM_TYPES and not all(isinstance(v, str) for v in value)):
+            raise Llm4covError(f"{origin}: {key} must be {what}, got {value!r}"[:300])
+        if key in ("parameters", "defines"):
+            bad = [k for k, v in value.items() if isinstance(v, (dict, list))]
+            if bad:
+                raise Llm4covError(f"{origin}: {key}.{bad[0]} must be a number, string or boolean, not a table or list")
         out[key] = value
     if "target" in out:
         t = out["target"]
         if not isinstance(t, (int, float)) or isinstance(t, bool) or not 0.0 <= float(t) <= 1.0:
             raise Llm4covError(f"{origin}: target must be a number in [0, 1] (a coverage fraction), got {t!r}")
         out["target"] = float(t)
-    if "iterations" in out and (not isinstance(out["iterations"], int) or out["iterations"] < 1):
+    if "iterations" in out and (
+        not isinstance(out["iterations"], int) or isinstance(out["iterations"], bool) or out["iterations"] < 1
+    ):
         raise Llm4covError(f"{origin}: iterations must be a positive integer, got {out['iterations']!r}")
     if "metrics" in out:
+        if not out["metrics"]:
+            raise Llm4covError(f"{origin}: metrics is empty (name at least one of {', '.join(KNOWN_METRICS)})")
         bad = [m for m in out["metrics"] if m not in KNOWN_METRICS]
         if bad:
             raise Llm4covError(f"{origin}: unknown metric '{bad[0]}' (choose from {', '.join(KNOWN_METRICS)})")
@@ -84,7 +117,7 @@ def _coerce(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
         if key in out:
             out[key] = tuple(str(v) for v in out[key])
     if "waivers" in out:
-        out["waivers"] = tuple(out["waivers"])
+        out["waivers"] = parse_waivers(out["waivers"], origin)
     return out
 
 

@@ -1,7 +1,9 @@
 """The evaluator: a testbench in, an observation and a coverage score in [0,1] out, on a real simulator.
 
 Build once per design (cached by content, see ``build.py``), then run each testbench as the simulator
-binary itself in a sandboxed subprocess (see ``sandbox.py``) with its own scratch directory. cocotb's
+binary itself in a sandboxed subprocess (see ``sandbox.py``) with its own scratch directory holding only
+the testbench and what the run writes (the build is read from the cache, read-only under strict
+containment); the layers in force are the observation's ``containment``. cocotb's
 Python runner is not used for the run: it has no timeout and may ``sys.exit``; the environment it would
 set is set here instead. Whatever the testbench does, the result is an ``Observation``.
 """
@@ -14,7 +16,6 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.build import Build, BuildSpec, build_design
 from pytest_llm4cov.coverage import CoverageReport, parse_coverage_file
 from pytest_llm4cov.observation import Observation, Outcome, TestResult
-from pytest_llm4cov.sandbox import Limits, RunResult, run_limited, scrub_env
+from pytest_llm4cov.sandbox import Containment, Limits, RunResult, run_limited, scrub_env
 from pytest_llm4cov.simulator import Simulator, cocotb_paths, find_simulator
 from pytest_llm4cov.testbench import Testbench
 
@@ -47,15 +48,16 @@ def check_syntax(tb: Testbench) -> str | None:
         return "the testbench is empty"
     try:
         tree = ast.parse(tb.source)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.AsyncFunctionDef):
+                for deco in node.decorator_list:
+                    if "test" in ast.unparse(deco):
+                        return None
     except SyntaxError as exc:
         line = (exc.text or "").rstrip()
         return f"SyntaxError: {exc.msg} at line {exc.lineno}" + (f": {line.strip()}" if line else "")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AsyncFunctionDef):
-            for deco in node.decorator_list:
-                text = ast.unparse(deco)
-                if "test" in text:
-                    return None
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        return f"the testbench is not valid Python ({type(exc).__name__}: {_trim(str(exc), 120)})"
     return "no cocotb test found: decorate an `async def` with @cocotb.test()"
 
 
@@ -146,7 +148,7 @@ class Evaluator:
                 Outcome.BUILD_FAILED,
                 built=False,
                 log_tail=build.log_tail,
-                error=f"the RTL did not build with {self.simulator.name}: {_last_error(build.log_tail)}",
+                error=f"the RTL did not build with {self.simulator.name}: {_build_error(build.log_tail)}",
                 coverage_available=self.simulator.has_coverage,
                 **common,
             )
@@ -202,7 +204,9 @@ class Evaluator:
     def _observe(self, run: RunResult, spec: BuildSpec, scratch: Path, common: dict) -> Observation:
         tests = parse_results(scratch / "results.xml")
         tests = tuple(
-            t if t.passed or len(t.message) > 40 else TestResult(t.name, False, _failure_detail(run.output_tail, t.name) or t.message, t.sim_time_ns)
+            t
+            if t.passed or len(t.message) > 40
+            else TestResult(t.name, False, _failure_detail(run.output_tail, t.name) or t.message, t.sim_time_ns)
             for t in tests
         )
         coverage: CoverageReport | None = None
@@ -213,13 +217,22 @@ class Evaluator:
                 coverage = coverage.only_metrics(self.metrics)
             except Llm4covError as exc:
                 notes.append(f"coverage unreadable: {exc}")
-        if run.output_limited:
+        # The file-size limit either kills (SIGXFSZ) or, where the process ignores that signal (an
+        # embedded Python does), fails its writes with "File too large": both are the output limit.
+        output_limited = run.output_limited or run.output_bytes >= self.limits.output_mb * 1024 * 1024
+        if output_limited:
             notes.append(f"output limit of {self.limits.output_mb} MB reached")
+        notes.extend(run.notes)
         tail = run.output_tail
         if run.timed_out:
             outcome, error = Outcome.TIMED_OUT, (
                 f"the simulation did not finish within {self.limits.wall_s:g} s and was stopped "
                 "(a loop that never awaits a trigger, or waiting on an edge that never comes)"
+            )
+        elif run.limit_hit == "processes":
+            outcome, error = Outcome.CRASHED, (
+                f"the simulation was stopped: it started more than {self.limits.processes} processes "
+                "(a testbench must not fork or spawn programs)"
             )
         elif not tests and _IMPORT_FAILURE.search(tail):
             outcome, error = Outcome.TESTBENCH_ERROR, "the testbench failed to load: " + _python_error(tail)
@@ -240,6 +253,8 @@ class Evaluator:
             error = "; ".join(f"{t.name}: {t.message or 'failed'}" for t in failed[:3])
         else:
             outcome, error = Outcome.PASSED, ""
+        if output_limited and outcome in (Outcome.TESTS_FAILED, Outcome.TESTBENCH_ERROR):
+            error = f"output limit of {self.limits.output_mb} MB reached (print less): {error}"
         return Observation(
             outcome,
             built=True,
@@ -251,6 +266,7 @@ class Evaluator:
             coverage_available=self.simulator.has_coverage,
             run_s=run.duration_s,
             notes=tuple(notes),
+            containment=run.containment,
             **common,
         )
 
@@ -260,6 +276,17 @@ def _python_error(log: str) -> str:
     for ln in reversed(lines):
         if re.search(r"\b\w*(Error|Exception)\b:", ln):
             return _trim(ln[ln.find(re.search(r"\w*(Error|Exception)\b:", ln).group(0)) :])
+    return _last_error(log)
+
+
+def _build_error(log: str) -> str:
+    """The simulator's first real error (file:line: message) and the fix; the log's last errors if none."""
+    for line in log.splitlines():
+        text = line.strip()
+        if text.startswith("%Error") and not re.match(r"%Error: (Exiting due to|Cannot continue|Internal Error)", text):
+            if "Unsupported" in text:
+                return _trim(f"{text} (Verilator does not support this construct: rewrite it)")
+            return _trim(f"{text} (fix the RTL so that it compiles)")
     return _last_error(log)
 
 
@@ -277,6 +304,7 @@ def evaluate_files(
     timeout_s: float = 60.0,
     seed: int = 0,
     simulator: str | None = None,
+    containment: Containment = "strict",
 ) -> tuple[Observation, Evaluator]:
     """Convenience for the command line: RTL files and a testbench file in, an observation out."""
     from pytest_llm4cov.interface import extract_interface
@@ -289,7 +317,7 @@ def evaluate_files(
     except OSError as exc:
         raise Llm4covError(f"{testbench_path}: cannot read the testbench ({exc.strerror})") from None
     module = tb_path.stem if tb_path.stem.isidentifier() else module_name_for(iface.top)
-    evaluator = Evaluator(find_simulator(simulator), limits=Limits(wall_s=timeout_s))
+    evaluator = Evaluator(find_simulator(simulator), limits=Limits(wall_s=timeout_s, containment=containment))
     spec = BuildSpec.of(iface.sources, iface.top)
     obs = evaluator.evaluate(spec, Testbench(source, module), seed=seed)
     return obs, evaluator

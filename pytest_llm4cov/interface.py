@@ -16,6 +16,8 @@ from pathlib import Path
 from pytest_llm4cov import Llm4covError
 
 RTL_SUFFIXES = (".v", ".sv")
+#: The largest RTL file read (MB); LLM4COV_MAX_RTL_MB raises it. pyslang needs ~50x its size in memory.
+MAX_RTL_MB = 32
 
 _CLOCK_NAMES = re.compile(r"^(clk|clock|aclk|pclk|hclk|sclk|i_clk|clk_i|clk_in|.*_clk|clk_.*)$", re.IGNORECASE)
 _RESET_NAMES = re.compile(r"^(.*_)?(rst|reset|areset|preset|hreset|arst|srst)(_?n|_?b|_?l|_ni|_i|_in)?(_.*)?$", re.I)
@@ -121,7 +123,23 @@ def rtl_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     if not out:
         joined = ", ".join(str(p) for p in paths)
         raise Llm4covError(f"{joined}: no .v or .sv files found (give RTL files or a directory holding them)")
+    limit = _max_rtl_mb()
+    for src in out:
+        size = os.path.getsize(src)
+        if size > limit * 1024 * 1024:
+            raise Llm4covError(
+                f"{src}: {size / 2**20:.0f} MB is over the {limit:g} MB limit for one RTL file "
+                "(remove it from the design, or raise LLM4COV_MAX_RTL_MB)"
+            )
     return out
+
+
+def _max_rtl_mb() -> float:
+    raw = os.environ.get("LLM4COV_MAX_RTL_MB", "")
+    try:
+        return float(raw) if raw else MAX_RTL_MB
+    except ValueError:
+        raise Llm4covError(f"LLM4COV_MAX_RTL_MB={raw!r}: expected a number of megabytes") from None
 
 
 def guess_clock(ports: Sequence[Port]) -> str | None:
@@ -184,17 +202,25 @@ def elaborate(
             loc = diag.location
             where = f"{sm.getFullPath(loc.buffer)}:{sm.getLineNumber(loc)}" if loc.buffer.id else (sources[0])
             raise Llm4covError(f"{where}: {engine.formatMessage(diag)} (fix the RTL so that it parses)")
-    defined = tuple(sorted(d.name for d in compilation.getDefinitions() if str(d.definitionKind).endswith("Module")))
+    # getDefinitions() also holds UDPs (PrimitiveSymbol), which have no definitionKind.
+    defined = tuple(
+        sorted(d.name for d in compilation.getDefinitions() if str(getattr(d, "definitionKind", "")).endswith("Module"))
+    )
     interfaces: dict[str, DesignInterface] = {}
     for inst in root.topInstances:
         body = inst.body
+        loc = inst.location
+        for p in body.portList:
+            if not hasattr(p, "direction"):  # an interface port: nothing a testbench can drive
+                raise Llm4covError(
+                    f"{sm.getFullPath(loc.buffer)}:{sm.getLineNumber(p.location)}: top module '{inst.name}' has "
+                    f"interface port '{p.name}', which cocotb and Verilator cannot drive (wrap the top in a "
+                    "module with plain ports and test that one)"
+                )
         ports = tuple(
-            Port(p.name, _direction(p), int(p.type.bitWidth), bool(p.type.isSigned))
-            for p in body.portList
-            if hasattr(p, "direction")
+            Port(p.name, _direction(p), int(p.type.bitWidth), bool(p.type.isSigned)) for p in body.portList
         )
         params = tuple(Parameter(p.name, str(p.value), bool(p.isLocalParam)) for p in body.parameters)
-        loc = inst.location
         interfaces[inst.name] = DesignInterface(
             top=inst.name,
             sources=tuple(sources),
@@ -230,8 +256,13 @@ def extract_interface(
     elab = elaborate(sources, defines=defines, include_dirs=include_dirs, parameters=parameters)
     where = sources[0] if len(sources) == 1 else os.path.dirname(sources[0])
     if top is None:
+        if not elab.modules:
+            raise Llm4covError(f"{where}: no module defined (the files hold no `module ... endmodule`)")
         if not elab.tops:
-            raise Llm4covError(f"{where}: no top module found (every module is instantiated by another)")
+            raise Llm4covError(
+                f"{where}: no top module found among {', '.join(elab.modules)}: each is instantiated by another or "
+                "has a parameter without a default (give it one, or set top and [parameters] in llm4cov.toml)"
+            )
         if len(elab.tops) > 1:
             raise Llm4covError(
                 f"{where}: several top modules ({', '.join(elab.tops)}); choose one with top = \"...\" "
@@ -244,7 +275,10 @@ def extract_interface(
             elab = elaborate(sources, defines=defines, include_dirs=include_dirs, parameters=parameters, top=top)
         else:
             known = ", ".join(elab.modules) or "none"
-            raise Llm4covError(f"{where}: top module '{top}' not found (modules: {known})")
+            raise Llm4covError(
+                f"{where}: top module '{top}' not found (modules: {known}): choose one of them with --top or "
+                'top = "..." in llm4cov.toml'
+            )
     iface = elab.interfaces[top]
     names = {p.name for p in iface.ports}
     for label, value in (("clock", clock), ("reset", reset)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.evaluator import Evaluator
@@ -36,6 +36,37 @@ class Step:
     improved: bool
     propose_s: float
     evaluate_s: float
+    #: Every candidate of a best-of-k step (the chosen one included); empty when k is 1.
+    candidates: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One of the k proposals of a best-of-k step, evaluated."""
+
+    index: int
+    testbench: Testbench
+    observation: Observation
+    proposal: Proposal | None
+    seed: int
+    propose_s: float
+    evaluate_s: float
+
+
+def evaluate_proposal(
+    evaluator: Evaluator, design: Design, testbench: Testbench, proposal: Proposal | None, seed: int
+) -> Observation:
+    """Evaluate a testbench; a reply the policy already rejected (``info["parse_error"]``) is not simulated.
+
+    The rejected case still goes through the evaluator with an empty module (it builds the RTL, or finds
+    it built, and stops at the syntax check), so a broken RTL is still reported as such; the observation
+    carries the policy's precise reason, which the next prompt shows the model.
+    """
+    problem = proposal.info.get("parse_error") if proposal is not None else None
+    if not problem:
+        return evaluator.evaluate(design.build, testbench, seed=seed)
+    obs = evaluator.evaluate(design.build, Testbench("", testbench.module), seed=seed)
+    return replace(obs, error=str(problem)) if obs.outcome is Outcome.TESTBENCH_ERROR else obs
 
 
 @dataclass
@@ -63,11 +94,15 @@ class LoopResult:
         return [s.best_after for s in self.steps]
 
 
-def _record(run_id: str, design: Design, policy: Policy, step: Step) -> RunRecord:
+def _record(
+    run_id: str, design: Design, policy: Policy, step: Step, candidate: tuple[int, int, bool] | None = None
+) -> RunRecord:
     proposal = step.proposal
     info = dict(proposal.info) if proposal else {"source": "start"}
     if proposal and proposal.raw_text:
         info["raw_text"] = proposal.raw_text
+    if candidate is not None:
+        info.update(candidate=candidate[0], candidates=candidate[1], chosen=candidate[2])
     return RunRecord(
         run_id=run_id,
         design=design.name,
@@ -103,6 +138,7 @@ def run_loop(
     start: Testbench | None = None,
     log: RunLogWriter | None = None,
     on_step: Callable[[Step, State], None] | None = None,
+    best_of: int | None = None,
 ) -> LoopResult:
     """Close coverage on ``design`` with ``policy``; the reported result is the best of all steps.
 
@@ -111,8 +147,11 @@ def run_loop(
         start: an existing testbench (incremental mode): evaluated first, as s_0's testbench.
         patience: stop after this many steps in a row without gain (None: never).
         stop_at_target: stop as soon as the best state meets the design's target.
+        best_of: candidates per step (default: the policy's ``best_of``, else 1): each is proposed with
+            its own seed and evaluated, the best by ``rank_key`` is kept, and every one is logged.
     """
     budget = iterations or policy.default_iterations
+    k = max(1, best_of or getattr(policy, "best_of", 1) or 1)
     run_id = new_run_id()
     started = time.monotonic()
     best = State(design)
@@ -121,16 +160,22 @@ def run_loop(
     stale = 0
     for index in range(budget):
         step_seed = seed * 1000 + index
-        proposal: Proposal | None = None
-        t0 = time.monotonic()
+        candidates: list[Candidate] = []
         if index == 0 and start is not None:
-            testbench = start
+            t0 = time.monotonic()
+            obs = evaluator.evaluate(design.build, start, seed=step_seed)
+            candidates.append(Candidate(0, start, obs, None, step_seed, 0.0, time.monotonic() - t0))
         else:
-            proposal = policy.propose(best, step_seed)
-            testbench = proposal.testbench
-        t1 = time.monotonic()
-        obs = evaluator.evaluate(design.build, testbench, seed=step_seed)
-        t2 = time.monotonic()
+            for j in range(k):
+                cand_seed = seed * 1000 + index * k + j  # k == 1: the step seed, as ever
+                t0 = time.monotonic()
+                cand = policy.propose(best, cand_seed)
+                t1 = time.monotonic()
+                cand_obs = evaluate_proposal(evaluator, design, cand.testbench, cand, cand_seed)
+                elapsed = time.monotonic() - t1
+                candidates.append(Candidate(j, cand.testbench, cand_obs, cand, cand_seed, t1 - t0, elapsed))
+        chosen = max(candidates, key=lambda c: rank_key(c.observation, target))  # first of equals
+        testbench, obs, proposal, step_seed = chosen.testbench, chosen.observation, chosen.proposal, chosen.seed
         before = best.score
         improved = best.observation is None or rank_key(obs, target) > rank_key(best.observation, target)
         parent = best.step if best.observation is not None else None
@@ -139,11 +184,23 @@ def run_loop(
             stale = 0
         else:
             stale += 1
-        step = Step(index, parent, testbench, obs, proposal, step_seed, before, best.score, improved, t1 - t0, t2 - t1)
+        step = Step(
+            index, parent, testbench, obs, proposal, step_seed, before, best.score, improved,
+            sum(c.propose_s for c in candidates), sum(c.evaluate_s for c in candidates),
+            tuple(candidates) if len(candidates) > 1 else (),
+        )
         result.steps.append(step)
         result.best = best
         if log is not None:
-            log.append(_record(run_id, design, policy, step))
+            if len(candidates) == 1:
+                log.append(_record(run_id, design, policy, step))
+            else:
+                for c in candidates:
+                    logged = step if c is chosen else replace(
+                        step, testbench=c.testbench, observation=c.observation, proposal=c.proposal, seed=c.seed,
+                        improved=False, propose_s=c.propose_s, evaluate_s=c.evaluate_s,
+                    )
+                    log.append(_record(run_id, design, policy, logged, (c.index, len(candidates), c is chosen)))
         if on_step is not None:
             on_step(step, best)
         if obs.outcome is Outcome.BUILD_FAILED:

@@ -55,6 +55,9 @@ class Observation:
     simulator: str = ""
     seed: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The sandbox layers in force for the run (``sandbox.BASIC_LAYERS`` + what strict could add);
+    #: empty when nothing ran (a build failure, a syntax error caught before the run).
+    containment: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def passed(self) -> bool:
@@ -118,6 +121,7 @@ class Observation:
             "simulator": self.simulator,
             "seed": self.seed,
             "notes": list(self.notes),
+            "containment": list(self.containment),
         }
 
 

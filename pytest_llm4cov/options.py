@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 METRIC_CHOICES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
+CONTAINMENT_CHOICES = ("strict", "basic")
 
 
 def _positive_int(text: str) -> int:
@@ -56,6 +57,44 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
+
+
+def _model(text: str) -> str:
+    """builtin, a .gguf file, a model directory or openai:URL; existence is checked when it loads."""
+    value = text.strip()
+    if not value:
+        raise argparse.ArgumentTypeError("expected builtin, a .gguf file, a model directory or openai:URL")
+    if value.startswith("openai:") and not value[len("openai:"):].startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected openai:http://HOST:PORT/v1, got {text!r}")
+    return value
+
+
+def _containment(text: str) -> str:
+    """A sandbox level (sandbox.CONTAINMENT_LEVELS; not imported: the plugin stays stdlib-only)."""
+    value = text.strip().lower()
+    if value not in CONTAINMENT_CHOICES:
+        raise argparse.ArgumentTypeError(f"unknown containment {text!r} (choose from {', '.join(CONTAINMENT_CHOICES)})")
+    return value
+
+
 def _metrics(text: str) -> tuple[str, ...]:
     items = tuple(m.strip() for m in text.replace(" ", ",").split(",") if m.strip())
     for m in items:
@@ -94,6 +133,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("timeout", _seconds, 120.0, "wall-clock limit of one testbench run, seconds (120)", "S"),
     Option("patience", _positive_int, None, "stop after N steps without gain (default: never)", "N"),
     Option("simulator", str, None, "verilator or icarus (default: the best found)", "NAME"),
+    Option("containment", _containment, "strict", "sandbox of testbench runs: strict (default: every layer the "
+           "machine allows, see README Security) or basic (scratch dir, scrubbed env, rlimits, watchdog)", "LEVEL"),
+    # Model policies (--llm4cov-model other than builtin); see README "Running a real model".
+    Option("model", _model, "builtin", "testbench writer model: builtin (default), a .gguf file (llama-cpp), "
+           "a Hugging Face model directory (transformers), or openai:URL (an OpenAI-compatible server)", "MODEL"),
+    Option("adapter", str, None, "LoRA adapter: a PEFT directory (transformers) or a LoRA .gguf (llama-cpp)", "PATH"),
+    Option("model_name", str, None, "model name sent to an openai:URL server (default: the first it lists)", "NAME"),
+    Option("n_ctx", _positive_int, None, "model context window in tokens (16384)", "N"),
+    Option("threads", _positive_int, None, "CPU threads for the model (default: the library's own)", "N"),
+    Option("gpu_layers", _int, 0, "llama-cpp layers offloaded to a GPU, -1 for all (0)", "N"),
+    Option("temperature", _nonnegative_float, 0.7, "sampling temperature (0.7)", "T"),
+    Option("top_p", _probability, 0.8, "nucleus sampling top-p (0.8)", "P"),
+    Option("max_tokens", _positive_int, 4096, "cap on the tokens of one model reply (4096)", "N"),
+    Option("best_of", _positive_int, 1, "candidates per step, each evaluated, the best kept (1)", "K"),
+    Option("request_timeout", _seconds, 600.0, "limit on one request to an openai:URL server, seconds (600)", "S"),
 )
 
 
@@ -109,6 +163,18 @@ class Settings:
     timeout: float = 120.0
     patience: int | None = None
     simulator: str | None = None
+    containment: str = "strict"
+    model: str = "builtin"
+    adapter: str | None = None
+    model_name: str | None = None
+    n_ctx: int | None = None
+    threads: int | None = None
+    gpu_layers: int = 0
+    temperature: float = 0.7
+    top_p: float = 0.8
+    max_tokens: int = 4096
+    best_of: int = 1
+    request_timeout: float = 600.0
 
     @property
     def runs(self) -> Path:

@@ -48,6 +48,7 @@ class Llm4covPlugin:
         self._evaluator_error: str | None = None
         self._policy = None
         self.worker = getattr(config, "workerinput", {}).get("workerid")
+        self._progress = None
 
     # -- collection ------------------------------------------------------------------------------
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
@@ -73,7 +74,9 @@ class Llm4covPlugin:
                 self._evaluator_error = str(exc)
                 return None
             self._evaluator = Evaluator(
-                sim, limits=Limits(wall_s=self.settings.timeout), metrics=self.settings.metrics
+                sim,
+                limits=Limits(wall_s=self.settings.timeout, containment=self.settings.containment),
+                metrics=self.settings.metrics,
             )
         return self._evaluator
 
@@ -81,11 +84,28 @@ class Llm4covPlugin:
     def evaluator_error(self) -> str | None:
         return self._evaluator_error
 
+    @property
+    def progress(self):
+        """Step k/N and the best score so far, live on a terminal, plain lines with -v in CI."""
+        if self._progress is None:
+            from pytest_llm4cov.progress import Progress
+
+            self._progress = Progress.from_config(self.config, self.worker)
+        return self._progress
+
     def policy(self):
         if self._policy is None:
-            from pytest_llm4cov.policy import get_policy
+            from pytest_llm4cov.policy.model import policy_from_settings
 
-            self._policy = get_policy(self.settings.policy)
+            # A model that failed to load fails every item with the same line, without reloading.
+            error = getattr(self, "_policy_error", None)
+            if error is not None:
+                raise error
+            try:
+                self._policy = policy_from_settings(self.settings)
+            except Exception as exc:
+                self._policy_error = exc
+                raise
         return self._policy
 
     def runlog(self):
@@ -110,7 +130,7 @@ class Llm4covPlugin:
         from pytest_llm4cov.report import write_report
 
         s = self.settings
-        write_report(s.out, self.results, {"policy": s.policy, "seed": s.seed, "settings": _plain(s)})
+        write_report(s.out, self.results, {"policy": ",".join(sorted({i.policy for i in self.results})), "seed": s.seed, "settings": _plain(s)})
         if self._policy is not None:
             self._policy.close()
 
@@ -125,7 +145,9 @@ class Llm4covPlugin:
         render_summary(self.results, buf)
         terminalreporter.write_sep("=", "llm4cov coverage closure")
         terminalreporter.write(buf.getvalue())
-        terminalreporter.write_line(f"report: {self.settings.out / 'report.json'}")
+        out = self.settings.out
+        others = ", ".join(n for n in ("report.json", "cobertura.xml", "coverage.info") if (out / n).is_file())
+        terminalreporter.write_line(f"report: {out / 'report.html'} ({others})")
 
 
 def _plain(settings) -> dict[str, Any]:
@@ -191,22 +213,22 @@ class ClosureItem(pytest.Item):
             from dataclasses import replace
 
             design = replace(design, config=replace(design.config, target=s.target))
-        verbose = self.config.get_verbosity() > 0
-        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        shown = plugin.progress
+        budget = s.iterations or design.config.iterations or plugin.policy().default_iterations
 
         def progress(step, best) -> None:
-            if verbose and reporter is not None and plugin.worker is None:
-                budget = s.iterations or design.config.iterations or plugin.policy().default_iterations
-                reporter.write_line(
-                    f"  llm4cov {design.name}::{design.top} step {step.index + 1}/{budget}: "
-                    f"{step.observation.outcome.value}, score {step.observation.score or 0:.1%}, best {best.score:.1%}"
-                )
+            obs = step.observation
+            shown.step(design.id, step.index, budget, obs.outcome.value, obs.score or 0.0, best.score)
 
-        item, _ = close_design(
-            design, plugin.policy(), evaluator, out=s.out, runlog=plugin.runlog(),
-            iterations=s.iterations or design.config.iterations, seed=s.seed, patience=s.patience,
-            on_step=progress,
-        )
+        shown.start(design.id, budget)
+        try:
+            item, _ = close_design(
+                design, plugin.policy(), evaluator, out=s.out, runlog=plugin.runlog(),
+                iterations=s.iterations or design.config.iterations, seed=s.seed, patience=s.patience,
+                on_step=progress,
+            )
+        finally:
+            shown.finish()
         self.user_properties.append((PROPERTY, json.dumps(item.to_dict())))
         for key in ("score", "target", "steps", "passed"):
             self.user_properties.append((f"llm4cov_{key}", getattr(item, key)))

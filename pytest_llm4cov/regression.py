@@ -18,6 +18,7 @@ from pathlib import Path
 from pytest_llm4cov.build import default_cache_dir
 from pytest_llm4cov.coverage import parse_coverage_file
 from pytest_llm4cov.simulator import find_simulator, tool_env
+from pytest_llm4cov.waivers import parse_waivers, split_waived
 
 
 @contextlib.contextmanager
@@ -46,8 +47,13 @@ def rerun(
     seed: int,
     workdir: Path,
     metrics: Sequence[str] | None = None,
+    *,
+    waivers: Sequence[Mapping[str, object]] = (),
 ) -> float:
-    """Build (cached) and run ``testbench``; return its coverage score. Fails if a cocotb test fails."""
+    """Build (cached) and run ``testbench``; return its coverage score. Fails if a cocotb test fails.
+
+    ``waivers`` (llm4cov.toml's form) leave points out of the score, as they did when it was kept.
+    """
     from cocotb_tools.runner import get_runner
 
     testbench = Path(testbench).resolve()
@@ -90,4 +96,5 @@ def rerun(
     ]
     assert not failures, f"cocotb tests failed: {', '.join(failures)} (log: {workdir / 'sim.log'})"
     report = parse_coverage_file(workdir / "coverage.dat").restrict(paths).only_metrics(metrics)
+    report, _ = split_waived(report, parse_waivers(list(waivers), f"{testbench.parent}/test_{top}_coverage.py"))
     return report.score()

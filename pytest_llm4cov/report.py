@@ -1,6 +1,9 @@
-"""Summaries of many closure results: the terminal table, report.json, and merged lcov.
+"""Summaries of many closure results: the terminal table and the report files of a run.
 
-Pure functions of ``ItemResult`` lists, so the plugin, the benchmark and the tests share them.
+``write_report`` writes, in the output directory: report.json (every ``ItemResult``), report.html
+(html_report.py), cobertura.xml (cobertura.py) and coverage.info (lcov), the last two merged over
+designs from each item's coverage.json with waived points left out. ``render_summary`` and ``totals``
+are pure functions of ``ItemResult`` lists, so the plugin, the benchmark and the tests share them.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pytest_llm4cov import __version__
-from pytest_llm4cov.artifacts import write_atomic
+from pytest_llm4cov.artifacts import load_coverage_data, points_from_data, write_atomic
 from pytest_llm4cov.closure import ItemResult
-from pytest_llm4cov.coverage import sort_metrics
+from pytest_llm4cov.coverage import CoverageReport, sort_metrics, to_lcov
+
+REPORT_FILES = ("report.json", "report.html", "cobertura.xml", "coverage.info")
 
 
 def totals(items: Sequence[ItemResult]) -> dict[str, float]:
@@ -42,6 +47,8 @@ def render_summary(items: Sequence[ItemResult], stream: TextIO, *, show_paths: b
         row = f"{i.design[:22]:22} {i.top[:18]:18} {i.steps:>5} {cells} {i.score:>6.1%} {i.target:>6.0%}  {result}"
         if show_paths and i.testbench:
             row += f"  {i.testbench}"
+        if i.waived:
+            row += f"  ({len(i.waived)} waived)"
         if i.note:
             row += f"  ({i.note})"
         stream.write(row + "\n")
@@ -50,6 +57,13 @@ def render_summary(items: Sequence[ItemResult], stream: TextIO, *, show_paths: b
         f"pass rate {t['pass_rate']:.1%} ({sum(i.passed for i in items)}/{len(items)}), "
         f"average coverage {t['average_coverage']:.1%}\n"
     )
+    review = [i for i in items if i.suspects]
+    if review:
+        names = ", ".join(f"{i.design} ({len(i.suspects)})" for i in review[:5]) + (", ..." if len(review) > 5 else "")
+        stream.write(f"for review, possibly unreachable points (not waived): {names}\n")
+    unused = [i for i in items if i.unused_waivers]
+    if unused:
+        stream.write(f"waivers that matched no point: {', '.join(i.design for i in unused)}\n")
 
 
 def report_dict(items: Sequence[ItemResult], extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -60,14 +74,36 @@ def report_dict(items: Sequence[ItemResult], extra: dict[str, Any] | None = None
     return data
 
 
-def write_report(out: Path, items: Sequence[ItemResult], extra: dict[str, Any] | None = None) -> Path:
-    path = out / "report.json"
-    write_atomic(path, json.dumps(report_dict(items, extra), indent=2) + "\n")
-    merged = []
-    for i in sorted(items, key=lambda i: (i.design, i.top)):
-        info = Path(i.testbench).parent / "coverage.info" if i.testbench else None
-        if info and info.is_file():
-            merged.append(info.read_text())
+def write_report(out: Path, items: Sequence[ItemResult], extra: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write report.json, report.html, cobertura.xml and the merged coverage.info; return their paths."""
+    from pytest_llm4cov.cobertura import to_cobertura
+    from pytest_llm4cov.html_report import write_html
+
+    items = sorted(items, key=lambda i: (i.design, i.top))
+    paths = {"json": out / "report.json"}
+    write_atomic(paths["json"], json.dumps(report_dict(items, extra), indent=2) + "\n")
+    datas = {(i.design, i.top): load_coverage_data(out, i.design, i.top) for i in items}
+    merged: list[str] = []
+    packages = []
+    for i in items:
+        data = datas[(i.design, i.top)]
+        if data is not None:
+            points = tuple(p for p, waived in points_from_data(data) if waived is None)
+            merged.append(to_lcov(CoverageReport(points), test_name=_lcov_name(i)))
+            packages.append((i.design if i.design == i.top else f"{i.design}.{i.top}", points))
+        else:  # written by another version, or no coverage kept: the item's own lcov, if any
+            info = Path(i.testbench).parent / "coverage.info" if i.testbench else None
+            if info and info.is_file():
+                merged.append(info.read_text())
     if merged:
-        write_atomic(out / "coverage.info", "".join(merged))
-    return path
+        paths["lcov"] = out / "coverage.info"
+        write_atomic(paths["lcov"], "".join(merged))
+    paths["cobertura"] = out / "cobertura.xml"
+    write_atomic(paths["cobertura"], to_cobertura(packages))
+    paths["html"] = write_html(out, items, datas, extra)
+    return paths
+
+
+def _lcov_name(item: ItemResult) -> str:
+    """lcov test names are word characters only."""
+    return "".join(c if c.isalnum() else "_" for c in f"{item.design}_{item.top}")

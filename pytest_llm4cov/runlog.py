@@ -2,11 +2,13 @@
 
 Schema ``llm4cov.runlog/1`` (every line carries it), documented in docs/runlog.md. Lines are written
 with a single ``write`` on an O_APPEND descriptor, so concurrent writers never interleave and a crash
-leaves at most one partial last line, which the reader detects and skips.
+(even ``kill -9`` mid-write) leaves at most one partial last line, which the reader detects and skips
+and the next writer cuts off before appending (``resume.py`` appends to an interrupted run's log).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -65,12 +67,37 @@ class RunLogWriter:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._cut_partial_line()
 
     def append(self, record: RunRecord) -> None:
         line = (record.to_json() + "\n").encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # appends run together; only the repair below excludes them
             os.write(fd, line)
+        finally:
+            os.close(fd)
+
+    def _cut_partial_line(self) -> None:
+        """Drop the partial record a killed writer left at the end, so that the next line starts clean."""
+        try:
+            fd = os.open(self.path, os.O_RDWR)
+        except FileNotFoundError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            end = os.fstat(fd).st_size
+            if end == 0 or os.pread(fd, 1, end - 1) == b"\n":
+                return
+            cut, pos = 0, end
+            while pos > 0:
+                start = max(0, pos - 65536)
+                newline = os.pread(fd, pos - start, start).rfind(b"\n")
+                if newline >= 0:
+                    cut = start + newline + 1
+                    break
+                pos = start
+            os.ftruncate(fd, cut)
         finally:
             os.close(fd)
 
@@ -87,24 +114,43 @@ def read_runlog(path: str | os.PathLike[str]) -> Iterator[RunRecord]:
     except OSError as exc:
         raise Llm4covError(f"{p}: cannot read the run log ({exc.strerror})") from None
     lines = raw.split(b"\n")
-    complete = raw.endswith(b"\n")
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        last = number == len(lines) or (number == len(lines) - 1 and not lines[-1])
         try:
             data = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            if last or (number == len(lines) and not complete):
-                return  # the partial record of an interrupted write
-            raise Llm4covError(f"{p}:{number}: corrupt run-log line (not JSON); remove it or restore the file") from None
-        schema = data.get("schema") if isinstance(data, dict) else None
+        except ValueError:  # JSONDecodeError, UnicodeDecodeError
+            # A write is one line ending in its newline, so only an unterminated last line can be the
+            # partial record of an interrupted writer; anything else is damage to report.
+            if number == len(lines):
+                return
+            raise Llm4covError(
+                f"{p}:{number}: corrupt run-log line (not JSON); remove it or restore the file"
+            ) from None
+        if not isinstance(data, dict):
+            kind = type(data).__name__
+            raise Llm4covError(f"{p}:{number}: not a run-log record (a JSON {kind}); remove the line")
+        schema = data.get("schema")
         if schema != SCHEMA:
             raise Llm4covError(
                 f"{p}:{number}: run-log schema {schema!r} is not {SCHEMA!r} (written by another version of "
                 "pytest-llm4cov; re-run to regenerate it)"
             )
+        for key, kind in _FIELD_TYPES.items():
+            if key in data and not isinstance(data[key], kind):
+                raise Llm4covError(
+                    f"{p}:{number}: run-log field '{key}' holds {type(data[key]).__name__}, not the "
+                    f"{'/'.join(k.__name__ for k in kind)} of {SCHEMA} (restore the file or re-run)"
+                )
         try:
             yield RunRecord.from_dict(data)
         except TypeError as exc:
             raise Llm4covError(f"{p}:{number}: run-log record is missing fields ({exc})") from None
+
+
+#: The types the readers of a record rely on (resume, the trainer), checked line by line.
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "run_id": (str,), "design": (str,), "top": (str,), "rtl_hash": (str,), "step": (int,), "seed": (int,),
+    "testbench": (str,), "observation": (dict,), "score": (int, float), "policy": (dict,), "proposal": (dict,),
+    "parent_step": (int, type(None)),
+}

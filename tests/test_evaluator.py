@@ -159,51 +159,55 @@ def test_output_flood_is_contained(simulator, build_cache):
     assert len(obs.log_tail) <= 9000
 
 
-def test_forked_child_does_not_outlive_the_run(evaluator, tmp_path):
-    pidfile = tmp_path / "child.pid"
+def test_forked_child_does_not_outlive_the_run(evaluator):
+    token = f"{time.time_ns() % 10**9}.{os.getpid()}"  # a unique `sleep` argument to find the child by
     source = f"""
-import os, time, cocotb
+import os, cocotb
 from cocotb.triggers import Timer
 
 @cocotb.test()
 async def t(dut):
-    pid = os.fork()
-    if pid == 0:
-        time.sleep(600)
-        os._exit(0)
-    open({str(pidfile)!r}, "w").write(str(pid))
+    if os.fork() == 0:
+        os.execvp("sleep", ["sleep", "{token}"])
     await Timer(1, unit="ns")
 """
     obs = evaluator.evaluate(design_spec("counter4"), tb(source))
     assert obs.passed, obs.error
-    pid = int(pidfile.read_text())
     time.sleep(0.2)
-    assert _process_state(pid) in (None, "Z", "X")  # killed with its process group (a zombie awaits reaping)
+    assert _processes_with(token) == []  # killed with the run (a zombie awaiting its reaper does not count)
 
 
-def _process_state(pid: int) -> str | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+def _processes_with(token: str) -> list[int]:
+    """Live (non-zombie) processes whose command line holds ``token``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = next(ln.split()[1] for ln in (entry / "status").read_text().splitlines() if ln.startswith("State:"))
+        except (OSError, StopIteration):
+            continue
+        if token.encode() in cmdline and state not in ("Z", "X"):
+            found.append(int(entry.name))
+    return found
 
 
-def test_environment_is_scrubbed(evaluator, monkeypatch, tmp_path):
+def test_environment_is_scrubbed(evaluator, monkeypatch):
     monkeypatch.setenv("LLM4COV_TEST_SECRET", "hunter2")
-    out = tmp_path / "env.txt"
-    source = f"""
+    source = """
 import os, cocotb
 
 @cocotb.test()
 async def t(dut):
-    open({str(out)!r}, "w").write(repr(dict(os.environ)) + "\\n" + os.getcwd())
+    print("ENV", repr(dict(os.environ)))
+    print("CWD", os.getcwd())
 """
     obs = evaluator.evaluate(design_spec("counter4"), tb(source))
     assert obs.passed, obs.error
-    text = out.read_text()
-    assert "hunter2" not in text
-    assert "llm4cov-run-" in text.splitlines()[-1]  # ran in its own scratch directory
+    assert "ENV {" in obs.log_tail
+    assert "hunter2" not in obs.log_tail
+    assert "CWD " in obs.log_tail and "llm4cov-run-" in obs.log_tail  # ran in its own scratch directory
 
 
 def test_rtl_that_does_not_build_is_an_observation(evaluator):

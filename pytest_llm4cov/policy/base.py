@@ -56,6 +56,9 @@ def get_policy(name: str, **options: Any) -> Policy:
     # Importing the modules registers their policies; model backends stay lazy inside their classes.
     from pytest_llm4cov.policy import builtin, random_policy  # noqa: F401
 
+    if name not in POLICIES:
+        # Model backends register on import; their libraries (torch, llama_cpp) load only when built.
+        from pytest_llm4cov.policy import hf, llamacpp, openai_api, scripted  # noqa: F401
     try:
         factory = POLICIES[name]
     except KeyError:

@@ -52,7 +52,8 @@ def test_first_step_is_system_and_task(counter4):
     system, task = (m["content"] for m in prompt.messages)
     assert "one complete cocotb test module in a single fenced ```python block" in system
     assert 'Clock(dut.clk, 10, unit="ns")' in system
-    assert "counter4.v" in task and "10|     assign wrap = en && (count == 4'hF);" in task
+    assert "counter4.v" in task
+    assert "10|     assign wrap = en && (count == 4'hF);" in task
     assert "count enable" in task  # the spec
     assert "- reset: `rst_n`, active low" in task
     assert "- outputs: `count` (4 bits), `wrap` (1 bit)" in task

@@ -82,7 +82,9 @@ def test_think_section_is_dropped():
 
 
 def test_unimported_cocotb_names_are_named_with_the_fix():
-    code = "import cocotb\n\n@cocotb.test()\nasync def test_x(dut):\n    await RisingEdge(dut.clk)\n    await Timer(1)\n"
+    code = (
+        "import cocotb\n\n@cocotb.test()\nasync def test_x(dut):\n    await RisingEdge(dut.clk)\n    await Timer(1)\n"
+    )
     problem = check_module(code)
     assert problem == (
         "the testbench uses `RisingEdge`, `Timer` without importing it: add "

@@ -1,0 +1,162 @@
+"""LlamaCppPolicy: a GGUF model run locally by llama-cpp-python (CPU, or GPU layers where built for it).
+
+The chat template comes from the GGUF's own metadata (``tokenizer.chat_template``). One ``Llama`` stays
+loaded for the session; llama-cpp keeps the last prompt in its KV cache and re-evaluates only what
+differs, and the prompt renderer keeps system + task identical across the steps of a design, so every
+step after the first pays only for the testbench and the feedback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pytest_llm4cov import Llm4covError
+from pytest_llm4cov.policy.base import register
+from pytest_llm4cov.policy.model import ModelPolicy, Sampling, Usage, import_optional
+from pytest_llm4cov.prompt import Message
+
+GGUF_MAGIC = b"GGUF"
+
+
+def check_gguf(path: Path) -> None:
+    """Fail with one line naming the file when it is missing or is no GGUF file at all."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise Llm4covError(f"{path}: cannot read the GGUF model ({exc.strerror or exc})") from None
+    if len(head) < 8 or head[:4] != GGUF_MAGIC:
+        raise Llm4covError(f"{path}: not a GGUF model file (it does not start with the GGUF magic bytes)")
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+@register("llama-cpp")
+class LlamaCppPolicy(ModelPolicy):
+    """Args:
+    model_path: the .gguf file.
+    threads: CPU threads (default: half the cores this process may use, as llama-cpp-python chooses:
+        llama.cpp's threads spin while they wait, so more threads than physical cores, or a machine
+        busy with other jobs, can slow generation several times over).
+    gpu_layers: layers offloaded to a GPU (-1: all); needs a llama-cpp-python built with CUDA/Metal.
+    lora_path: a LoRA adapter converted to GGUF (convert_lora_to_gguf.py), applied without merging.
+    """
+
+    name: ClassVar[str] = "llama-cpp"
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str],
+        *,
+        threads: int | None = None,
+        gpu_layers: int = 0,
+        lora_path: str | os.PathLike[str] | None = None,
+        n_batch: int = 512,
+        verbose: bool = False,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.model_path = Path(model_path)
+        self.lora_path = Path(lora_path) if lora_path else None
+        self.threads = threads or max(1, available_cores() // 2)
+        self.gpu_layers = gpu_layers
+        check_gguf(self.model_path)
+        if self.lora_path is not None:
+            check_gguf(self.lora_path)
+        llama_cpp = import_optional("llama_cpp", "the llama-cpp model policy (a .gguf model)")
+        self.library_version = getattr(llama_cpp, "__version__", "?")
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.n_ctx,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                n_gpu_layers=gpu_layers,
+                n_batch=n_batch,
+                lora_path=str(self.lora_path) if self.lora_path else None,
+                verbose=verbose,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            what = f"{self.model_path}" + (f" with adapter {self.lora_path}" if self.lora_path else "")
+            raise Llm4covError(
+                f"{what}: llama.cpp could not load this GGUF model (a truncated or corrupt file, a vocab-only "
+                f"file, or an architecture llama-cpp-python {self.library_version} does not know): {exc}"
+            ) from None
+        meta = getattr(self.llm, "metadata", {}) or {}
+        self.has_chat_template = "tokenizer.chat_template" in meta
+        self.architecture = meta.get("general.architecture", "?")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "model": str(self.model_path),
+            "adapter": str(self.lora_path) if self.lora_path else None,
+            "architecture": self.architecture,
+            "chat_format": getattr(self.llm, "chat_format", None),
+            "chat_template_from_gguf": self.has_chat_template,
+            "threads": self.threads,
+            "gpu_layers": self.gpu_layers,
+            "llama_cpp_python": self.library_version,
+        }
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8", errors="replace"), add_bos=False, special=True))
+
+    def _complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage]:
+        before = self._cached_ids()
+        try:
+            out = self.llm.create_chat_completion(
+                messages=messages,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                max_tokens=sampling.max_tokens,
+                seed=sampling.seed,
+            )
+        except (ValueError, RuntimeError) as exc:  # e.g. a prompt beyond n_ctx, a failed decode
+            raise Llm4covError(f"{self.model_path}: llama.cpp could not complete the prompt: {exc}") from None
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        prompt_tokens = int(usage.get("prompt_tokens", 0))
+        cached = None
+        if before is not None:
+            after = self._cached_ids() or []
+            cached = _common_prefix(before, after[:prompt_tokens])
+        return choice["message"].get("content") or "", Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=choice.get("finish_reason") or "",
+            cached_tokens=cached,
+        )
+
+    def _cached_ids(self) -> list[int] | None:
+        """The tokens now in the KV cache (llama-cpp's private ``_input_ids``; None if it moved)."""
+        ids = getattr(self.llm, "_input_ids", None)
+        try:
+            return [int(t) for t in ids] if ids is not None else None
+        except TypeError:
+            return None
+
+    def reset_cache(self) -> None:
+        """Forget the KV cache, so the next prompt is evaluated whole (the benchmark's cold case)."""
+        self.llm.reset()
+
+    def close(self) -> None:
+        llm = getattr(self, "llm", None)
+        if llm is not None and hasattr(llm, "close"):
+            llm.close()
+        self.llm = None
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

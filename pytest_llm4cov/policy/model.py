@@ -1,0 +1,278 @@
+"""Model policies: render the prompt, ask a language model, parse the reply; one subclass per backend.
+
+``ModelPolicy`` owns everything but the call itself: backends implement ``_complete(messages, sampling)
+-> (text, usage)``. ``resolve_model`` maps the user's ``--llm4cov-model`` to a backend (a .gguf file ->
+llama-cpp, a directory -> transformers, ``openai:URL`` -> an OpenAI-compatible server). Heavy libraries
+are imported inside the backends only, and a missing one names the extra that installs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from abc import abstractmethod
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pytest_llm4cov import Llm4covError
+from pytest_llm4cov.policy.base import Policy, Proposal
+from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, render_prompt
+from pytest_llm4cov.response import ParsedReply, parse_reply
+from pytest_llm4cov.state import State
+from pytest_llm4cov.testbench import Testbench, module_name_for
+
+EXTRA_HINT = "pip install 'pytest-llm4cov[llm]'"
+#: Tokens the chat template adds around the messages (role markers), kept out of the prompt budget.
+TEMPLATE_OVERHEAD = 64
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Decoding settings of one completion. Defaults: LLM4Cov's evaluation decoding (T 0.7, top-p 0.8)."""
+
+    temperature: float = 0.7
+    top_p: float = 0.8
+    max_tokens: int = 4096
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0:
+            raise Llm4covError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise Llm4covError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.max_tokens < 1:
+            raise Llm4covError(f"max_tokens must be a positive integer, got {self.max_tokens}")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one completion cost, as the backend reports it."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str = ""  # "stop", "length" (hit max_tokens), or the backend's own word
+    cached_tokens: int | None = None  # prompt tokens served from a prefix cache, where the backend knows
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason == "length"
+
+
+def import_optional(module: str, purpose: str) -> Any:
+    """Import a backend library, or raise one line naming the extra that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise Llm4covError(
+            f"{purpose} needs the Python package '{module.split('.')[0]}', which is not importable ({exc}): "
+            f"{EXTRA_HINT}"
+        ) from None
+
+
+class ModelPolicy(Policy):
+    """A language model as the policy: one prompt, one reply, one testbench per proposal.
+
+    Args:
+        n_ctx: the context window in tokens; the prompt gets what ``max_tokens`` leaves of it.
+        best_of: candidates per step; the loop evaluates each and keeps the best.
+    """
+
+    name: ClassVar[str] = "model"
+    default_iterations: ClassVar[int] = 4  # LLM4Cov: a first attempt plus 3 refinements
+
+    def __init__(
+        self,
+        *,
+        temperature: float = 0.7,
+        top_p: float = 0.8,
+        max_tokens: int = 4096,
+        n_ctx: int = 16384,
+        best_of: int = 1,
+    ) -> None:
+        self.sampling = Sampling(temperature, top_p, max_tokens)
+        if best_of < 1:
+            raise Llm4covError(f"best_of must be a positive integer, got {best_of}")
+        if n_ctx <= max_tokens + TEMPLATE_OVERHEAD + 512:
+            raise Llm4covError(
+                f"a context of {n_ctx} tokens leaves no room for a prompt beside max_tokens={max_tokens}: "
+                "raise the context (--llm4cov-n-ctx) or lower --llm4cov-max-tokens"
+            )
+        self.n_ctx = n_ctx
+        self.best_of = best_of
+
+    # -- what backends implement ---------------------------------------------------------------------
+    @abstractmethod
+    def _complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage]:
+        """The model's reply to ``messages`` and what it cost."""
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` for the prompt budget; backends with a tokenizer count exactly."""
+        return estimate_tokens(text)
+
+    def describe(self) -> dict[str, Any]:
+        """Backend-specific settings for the run log (model file, device, ...)."""
+        return {}
+
+    # -- the shared part -------------------------------------------------------------------------
+    @property
+    def prompt_budget(self) -> int:
+        return self.n_ctx - self.sampling.max_tokens - TEMPLATE_OVERHEAD
+
+    def settings(self) -> dict[str, Any]:
+        sampling = asdict(self.sampling)
+        sampling.pop("seed")
+        return {
+            "backend": self.name,
+            **self.describe(),
+            **sampling,
+            "n_ctx": self.n_ctx,
+            "best_of": self.best_of,
+            "prompt_version": PROMPT_VERSION,
+        }
+
+    def render(self, state: State) -> Prompt:
+        return render_prompt(state, budget_tokens=self.prompt_budget, count_tokens=self.count_tokens)
+
+    def propose(self, state: State, seed: int) -> Proposal:
+        prompt = self.render(state)
+        sampling = Sampling(self.sampling.temperature, self.sampling.top_p, self.sampling.max_tokens, seed)
+        started = time.monotonic()
+        text, usage = self._complete(prompt.as_list(), sampling)
+        latency = time.monotonic() - started
+        parsed = parse_reply(text, truncated=usage.truncated, max_tokens=sampling.max_tokens)
+        return self._proposal(state, prompt, text, usage, parsed, latency)
+
+    def _proposal(
+        self, state: State, prompt: Prompt, text: str, usage: Usage, parsed: ParsedReply, latency: float
+    ) -> Proposal:
+        module = module_name_for(state.design.top)
+        # A rejected reply still becomes the testbench (its code, or the bare reply) so the next step
+        # shows the model what it wrote; the loop puts ``parse_error`` into the observation.
+        source = parsed.code if parsed.code.strip() else (text or "")[:20_000]
+        info: dict[str, Any] = {
+            "source": self.name,
+            "prompt_version": prompt.version,
+            "prompt_tokens_estimate": prompt.tokens,
+            "prompt_cuts": list(prompt.cuts),
+            "messages": len(prompt.messages),
+            "usage": asdict(usage),
+            "latency_s": round(latency, 3),
+            "extracted": parsed.how,
+            "blocks": parsed.blocks,
+        }
+        if parsed.error is not None:
+            info["parse_error"] = parsed.error
+        return Proposal(Testbench(source, module), raw_text=text or "", info=info)
+
+
+# -- choosing a backend from --llm4cov-model ---------------------------------------------------------
+
+MODEL_KEYS = ("llama-cpp", "transformers", "openai")
+
+
+def resolve_model(spec: str) -> tuple[str, dict[str, Any]]:
+    """(registry key, constructor options) for a ``--llm4cov-model`` value; 'builtin' -> ('builtin', {}).
+
+    A ``.gguf`` file -> llama-cpp; a directory -> transformers; ``openai:URL`` -> an OpenAI-compatible
+    server (vLLM, llama.cpp's server, Ollama).
+    """
+    text = spec.strip()
+    if text in ("", "builtin"):
+        return "builtin", {}
+    if text.startswith("openai:"):
+        url = text[len("openai:"):]
+        if not url.startswith(("http://", "https://")):
+            raise Llm4covError(f"--llm4cov-model {spec}: expected openai:http://HOST:PORT/v1 (an http(s) URL)")
+        return "openai", {"base_url": url}
+    path = Path(text).expanduser()
+    if path.suffix.lower() == ".gguf":
+        if not path.is_file():
+            raise Llm4covError(f"{path}: no such GGUF model file")
+        return "llama-cpp", {"model_path": str(path)}
+    if path.is_dir():
+        return "transformers", {"model_dir": str(path)}
+    if path.exists():
+        raise Llm4covError(
+            f"{path}: not a model (give a .gguf file, a Hugging Face model directory, openai:URL or builtin)"
+        )
+    raise Llm4covError(
+        f"--llm4cov-model {spec}: no such file or directory (give a .gguf file, a Hugging Face model "
+        "directory, openai:URL or builtin)"
+    )
+
+
+def build_model_policy(
+    spec: str,
+    *,
+    adapter: str | None = None,
+    model_name: str | None = None,
+    n_ctx: int | None = None,
+    threads: int | None = None,
+    gpu_layers: int | None = None,
+    temperature: float = 0.7,
+    top_p: float = 0.8,
+    max_tokens: int = 4096,
+    best_of: int = 1,
+    request_timeout: float | None = None,
+    expect: str | None = None,
+) -> Policy:
+    """The policy for a ``--llm4cov-model`` value with the plugin's model options applied.
+
+    Args:
+        expect: the backend the user named (``--llm4cov-policy``); a model of another kind is an error.
+    """
+    from pytest_llm4cov.policy.base import get_policy
+
+    key, options = resolve_model(spec)
+    if expect is not None and key != expect:
+        raise Llm4covError(f"--llm4cov-policy {expect} does not match --llm4cov-model {spec} (a {key} model)")
+    if key == "builtin":
+        return get_policy("builtin")
+    common: dict[str, Any] = {"temperature": temperature, "top_p": top_p, "max_tokens": max_tokens, "best_of": best_of}
+    if n_ctx is not None:
+        common["n_ctx"] = n_ctx
+    if key == "llama-cpp":
+        options.update(threads=threads, gpu_layers=gpu_layers or 0, lora_path=adapter)
+    elif key == "transformers":
+        options.update(adapter_dir=adapter, threads=threads)
+    else:
+        if adapter:
+            raise Llm4covError(f"--llm4cov-adapter {adapter}: an openai:URL server loads its own adapters")
+        options.update(model=model_name)
+        if request_timeout is not None:
+            options["timeout_s"] = request_timeout
+    return get_policy(key, **options, **common)
+
+
+def policy_from_settings(settings: Any) -> Policy:
+    """The plugin's policy: ``--llm4cov-model`` picks a model backend, else ``--llm4cov-policy`` names one."""
+    from pytest_llm4cov.policy.base import get_policy
+
+    model = getattr(settings, "model", "builtin") or "builtin"
+    policy = settings.policy
+    if model == "builtin":
+        if policy in MODEL_KEYS:
+            raise Llm4covError(
+                f"--llm4cov-policy {policy} needs a model: give --llm4cov-model (a .gguf file, a model directory "
+                "or openai:URL)"
+            )
+        return get_policy(policy)
+    if policy not in ("builtin", *MODEL_KEYS):
+        raise Llm4covError(
+            f"--llm4cov-model {model} and --llm4cov-policy {policy} both choose the testbench writer: give one"
+        )
+    return build_model_policy(
+        model,
+        adapter=settings.adapter,
+        model_name=settings.model_name,
+        n_ctx=settings.n_ctx,
+        threads=settings.threads,
+        gpu_layers=settings.gpu_layers,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        max_tokens=settings.max_tokens,
+        best_of=settings.best_of,
+        request_timeout=settings.request_timeout,
+        expect=policy if policy in MODEL_KEYS else None,
+    )

@@ -1,0 +1,99 @@
+"""Prompt -> reply -> parse -> evaluate, deterministically: recorded replies through the real loop and simulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_llm4cov.loop import run_loop
+from pytest_llm4cov.observation import Outcome
+from pytest_llm4cov.policy import get_policy
+from pytest_llm4cov.policy.scripted import ScriptedPolicy
+from pytest_llm4cov.prompt import PROMPT_VERSION
+from pytest_llm4cov.runlog import RunLogWriter, read_runlog
+
+from .conftest import REPLIES, reply
+
+pytestmark = pytest.mark.simulator
+
+
+def test_a_failure_is_fed_back_and_fixed_in_the_next_step(counter4, evaluator, tmp_path):
+    policy = get_policy("scripted", replies_dir=REPLIES, max_tokens=2048)
+    assert isinstance(policy, ScriptedPolicy)
+    log = RunLogWriter(tmp_path / "runlog.jsonl")
+    result = run_loop(counter4, policy, evaluator, iterations=4, seed=3, log=log)
+
+    outcomes = [s.observation.outcome for s in result.steps]
+    assert outcomes == [Outcome.TESTBENCH_ERROR, Outcome.TESTS_FAILED, Outcome.PASSED]
+    assert result.stopped == "full coverage"
+    assert result.score == 1.0
+    assert result.passed
+
+    # Step 0 was rejected before simulation, with a message the model can act on.
+    first = result.steps[0].observation
+    assert first.error == (
+        "the testbench uses `RisingEdge` without importing it: add `from cocotb.triggers import RisingEdge`"
+    )
+    assert first.built
+    assert first.tests == ()
+
+    # Each later prompt is the four-message window around the best state so far, with routed feedback.
+    p1, p2 = policy.prompts[1], policy.prompts[2]
+    assert [m["role"] for m in p1] == ["system", "user", "assistant", "user"]
+    assert "await RisingEdge(dut.clk)" in p1[2]["content"]
+    assert "without importing it" in p1[3]["content"]
+    assert "Fix the failure" in p1[3]["content"]
+    assert "Wrong: forgets that the 4-bit count wraps" in p2[2]["content"]
+    assert "1 of 1 test failed." in p2[3]["content"]
+    assert "count 0 != 16" in p2[3]["content"]
+    assert policy.prompts[0][:2] == p1[:2] == p2[:2]  # the cacheable prefix never changes
+    assert policy.seeds == [3000, 3001, 3002]
+
+    records = list(read_runlog(tmp_path / "runlog.jsonl"))
+    assert [r.step for r in records] == [0, 1, 2]
+    assert records[0].proposal["raw_text"] == reply("counter4_1_missing_import.md")
+    assert records[0].proposal["prompt_version"] == PROMPT_VERSION
+    assert records[0].proposal["parse_error"] == first.error
+    assert records[0].observation["error"] == first.error
+    assert records[2].policy["settings"]["prompt_version"] == PROMPT_VERSION
+    assert [r.parent_step for r in records] == [None, 0, 1]
+
+
+def test_garbage_replies_are_survived_and_recorded(counter4, evaluator, tmp_path):
+    garbage = [
+        "",
+        "\x00\x1b[31m ﯳ可视 garbage \ufffd",
+        "```python\nimport cocotb\n@cocotb.test()\nasync def t(dut):\n    x = (",
+        "```python\n" + "dut.a.value = 1\n" * 3000,
+    ]
+    policy = ScriptedPolicy(garbage, finish_reasons=["stop", "stop", "length", "length"], max_tokens=512)
+    log = RunLogWriter(tmp_path / "runlog.jsonl")
+    result = run_loop(counter4, policy, evaluator, iterations=4, log=log)
+    assert [s.observation.outcome for s in result.steps] == [Outcome.TESTBENCH_ERROR] * 4
+    errors = [s.observation.error for s in result.steps]
+    assert errors[0].startswith("the reply was empty")
+    assert errors[1].startswith("no ```python code block in the reply")
+    assert errors[2].startswith("the reply was cut off at the 512-token limit before the ```python block was complete")
+    assert "no cocotb test found" in errors[3]
+    records = list(read_runlog(tmp_path / "runlog.jsonl"))
+    assert [r.proposal["raw_text"] if r.proposal.get("raw_text") else "" for r in records] == garbage
+    assert result.stopped == "step budget spent"
+
+
+def test_best_of_k_evaluates_each_candidate_and_keeps_the_best(counter4, evaluator, tmp_path):
+    replies = [reply("counter4_2_wrong_check.md"), reply("counter4_3_fixed.md"), reply("counter4_1_missing_import.md")]
+    policy = ScriptedPolicy(replies, best_of=3)
+    log = RunLogWriter(tmp_path / "runlog.jsonl")
+    result = run_loop(counter4, policy, evaluator, iterations=1, seed=1, log=log)
+    (step,) = result.steps
+    assert [c.observation.outcome for c in step.candidates] == [
+        Outcome.TESTS_FAILED, Outcome.PASSED, Outcome.TESTBENCH_ERROR
+    ]
+    assert step.observation.outcome is Outcome.PASSED
+    assert step.seed == 1001
+    assert policy.seeds == [1000, 1001, 1002]
+    records = list(read_runlog(tmp_path / "runlog.jsonl"))
+    assert [(r.step, r.proposal["candidate"], r.proposal["chosen"]) for r in records] == [
+        (0, 0, False), (0, 1, True), (0, 2, False)
+    ]
+    assert [r.improved for r in records] == [False, True, False]
+    assert {r.best_after for r in records} == {1.0}
