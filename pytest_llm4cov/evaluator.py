@@ -61,6 +61,19 @@ def check_syntax(tb: Testbench) -> str | None:
     return "no cocotb test found: decorate an `async def` with @cocotb.test()"
 
 
+_TIME_UNITS_NS = {"fs": 1e-6, "ps": 1e-3, "ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def _sim_time_ns(case: ET.Element) -> float:
+    """Simulated time of a test: cocotb 2.1 writes it as properties (duration and unit)."""
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    try:
+        duration = float(props.get("sim_time_duration") or 0)
+    except ValueError:
+        return 0.0
+    return duration * _TIME_UNITS_NS.get(props.get("sim_time_unit") or "ns", 1.0)
+
+
 def parse_results(path: Path) -> tuple[TestResult, ...]:
     """cocotb's JUnit results.xml as test results (empty when missing or unreadable)."""
     try:
@@ -75,10 +88,7 @@ def parse_results(path: Path) -> tuple[TestResult, ...]:
         message = ""
         if problem is not None:
             message = problem.get("message") or (problem.text or "")
-        try:
-            sim_time = float(case.get("sim_time_ns", "0") or 0)
-        except ValueError:
-            sim_time = 0.0
+        sim_time = _sim_time_ns(case)
         if case.find("skipped") is not None:
             continue
         results.append(TestResult(case.get("name", "?"), problem is None, _trim(message), sim_time))

@@ -35,6 +35,7 @@ def test_reference_testbench_reaches_full_coverage(evaluator):
     assert obs.score == 1.0
     assert obs.uncovered() == []
     assert set(obs.metrics) == {"line", "branch", "expr", "toggle"}
+    assert obs.tests[0].sim_time_ns > 100  # 40+ cycles of a 10 ns clock
 
 
 def test_weak_testbench_leaves_increment_uncovered(evaluator):
