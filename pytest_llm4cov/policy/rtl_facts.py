@@ -325,9 +325,7 @@ def rules_from_expressions(comments: Iterable[str], reader_iface: DesignInterfac
             if value is None:
                 continue
             port = name if name in inputs else facts.fed_by.get(name)
-            if port in inputs and name == port:
-                drives.append((port, value))
-            elif port in inputs:
+            if port in inputs:
                 drives.append((port, value))
             else:
                 guards.append((name, value))
