@@ -29,6 +29,11 @@ from pytest_llm4cov.simulator import Simulator, cocotb_paths, find_simulator
 from pytest_llm4cov.testbench import Testbench
 
 MAX_MESSAGE_CHARS = 600
+#: A testbench reports to the loop by logging a line containing this marker (the hybrid policy's
+#: scenario harness does, one line per scenario); the rest of the line becomes an observation note.
+NOTE_MARKER = "llm4cov-note: "
+MAX_TESTBENCH_NOTES = 20
+MAX_NOTE_CHARS = 400
 
 # cocotb's ways of saying the test module could not be used.
 _IMPORT_FAILURE = re.compile(
@@ -234,6 +239,7 @@ class Evaluator:
             notes.append(f"output limit of {self.limits.output_mb} MB reached")
         notes.extend(run.notes)
         tail = run.output_tail
+        notes.extend(testbench_notes(tail))
         if run.timed_out:
             outcome, error = Outcome.TIMED_OUT, (
                 f"the simulation did not finish within {self.limits.wall_s:g} s and was stopped "
@@ -279,6 +285,16 @@ class Evaluator:
             containment=run.containment,
             **common,
         )
+
+
+def testbench_notes(log: str) -> list[str]:
+    """The notes a testbench logged with ``NOTE_MARKER``, in order, capped in number and length."""
+    found = []
+    for line in log.splitlines():
+        at = line.find(NOTE_MARKER)
+        if at >= 0:
+            found.append(line[at + len(NOTE_MARKER):].strip()[:MAX_NOTE_CHARS])
+    return found[-MAX_TESTBENCH_NOTES:]
 
 
 def _python_error(log: str) -> str:

@@ -60,13 +60,19 @@ def evaluate_proposal(
 
     The rejected case still goes through the evaluator with an empty module (it builds the RTL, or finds
     it built, and stops at the syntax check), so a broken RTL is still reported as such; the observation
-    carries the policy's precise reason, which the next prompt shows the model.
+    carries the policy's precise reason, which the next prompt shows the model. The policy's own notes
+    (``info["notes"]``: what static repair changed or found) lead the observation's notes.
     """
-    problem = proposal.info.get("parse_error") if proposal is not None else None
+    info = proposal.info if proposal is not None else {}
+    problem = info.get("parse_error")
     if not problem:
-        return evaluator.evaluate(design.build, testbench, seed=seed)
-    obs = evaluator.evaluate(design.build, Testbench("", testbench.module), seed=seed)
-    return replace(obs, error=str(problem)) if obs.outcome is Outcome.TESTBENCH_ERROR else obs
+        obs = evaluator.evaluate(design.build, testbench, seed=seed)
+    else:
+        obs = evaluator.evaluate(design.build, Testbench("", testbench.module), seed=seed)
+        if obs.outcome is Outcome.TESTBENCH_ERROR:
+            obs = replace(obs, error=str(problem))
+    notes = tuple(str(n) for n in info.get("notes", ()))
+    return replace(obs, notes=notes + obs.notes) if notes else obs
 
 
 @dataclass

@@ -123,7 +123,9 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("policy", str, "builtin", "testbench writer: builtin (model-free default) or random (baseline)", "NAME"),
+    Option("policy", str, None, "testbench writer: builtin (model-free, the default without a model), random "
+           "(baseline), hybrid (builtin testbench + model-written scenarios, the default with --llm4cov-model) or "
+           "model (the model writes whole testbenches)", "NAME"),
     Option("iterations", _positive_int, None, "evaluations per design, first attempt included (policy default)", "N"),
     Option("target", _fraction, None, "coverage target, e.g. 0.9 or 90% (default: the design's, else 100%)", "F"),
     Option("metrics", _metrics, None, "metric types counted in the score (default: all Verilator reports)", "LIST"),
@@ -145,7 +147,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("gpu_layers", _int, 0, "llama-cpp layers offloaded to a GPU, -1 for all (0)", "N"),
     Option("temperature", _nonnegative_float, 0.7, "sampling temperature (0.7)", "T"),
     Option("top_p", _probability, 0.8, "nucleus sampling top-p (0.8)", "P"),
-    Option("max_tokens", _positive_int, 4096, "cap on the tokens of one model reply (4096)", "N"),
+    Option("max_tokens", _positive_int, None, "cap on the tokens of one model reply (4096 whole-module, 1024 hybrid)",
+           "N"),
     Option("best_of", _positive_int, 1, "candidates per step, each evaluated, the best kept (1)", "K"),
     Option("request_timeout", _seconds, 600.0, "limit on one request to an openai:URL server, seconds (600)", "S"),
 )
@@ -153,7 +156,7 @@ OPTIONS: tuple[Option, ...] = (
 
 @dataclass(frozen=True)
 class Settings:
-    policy: str = "builtin"
+    policy: str | None = None
     iterations: int | None = None
     target: float | None = None
     metrics: tuple[str, ...] | None = None
@@ -172,7 +175,7 @@ class Settings:
     gpu_layers: int = 0
     temperature: float = 0.7
     top_p: float = 0.8
-    max_tokens: int = 4096
+    max_tokens: int | None = None
     best_of: int = 1
     request_timeout: float = 600.0
 

@@ -27,7 +27,7 @@ from pytest_llm4cov.observation import Observation, Outcome
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-PROMPT_VERSION = "llm4cov-prompt/1"
+PROMPT_VERSION = "llm4cov-prompt/2"
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]
@@ -189,20 +189,23 @@ def render_system(design: Design) -> str:
     return template("system").substitute(example=example_testbench(design.interface).rstrip("\n"))
 
 
-def render_task(design: Design, limit: int, count: TokenCounter) -> tuple[str, list[str]]:
-    """The task message within ``limit`` tokens: the spec is cut first, then the RTL's longest files."""
+def render_task(
+    design: Design, limit: int, count: TokenCounter, template_name: str = "task", interface: str | None = None
+) -> tuple[str, list[str]]:
+    """The task message (template ``template_name``) within ``limit`` tokens: the spec is cut first, then the
+    RTL's longest files."""
     files = design.rtl_text
     keep: dict[str, int | None] = dict.fromkeys(files)
     spec = design.spec_text.strip()
 
     def render(spec_text: str) -> str:
         rtl = "\n\n".join(_numbered(name, text, keep[name]) for name, text in files.items())
-        return template("task").substitute(
+        return template(template_name).substitute(
             top=design.top,
             module=module_name_for(design.top),
             rtl=rtl,
             spec=spec_text,
-            interface=interface_summary(design.interface),
+            interface=interface if interface is not None else interface_summary(design.interface),
             target=_percent(design.target),
         )
 
@@ -361,8 +364,27 @@ def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 20] + " [...trimmed]"
 
 
+#: Notes the static repair put into an observation (``repair.Repair.notes``), shown to the model.
+REPAIR_NOTE_PREFIXES = ("repaired: ", "problem: ")
+MAX_REPAIR_NOTES = 8
+
+
+def repair_notes_text(obs: Observation) -> str:
+    """The static repair's notes on the testbench above, as a paragraph for the feedback ('' if none)."""
+    notes = [n for n in obs.notes if n.startswith(REPAIR_NOTE_PREFIXES)][:MAX_REPAIR_NOTES]
+    if not notes:
+        return ""
+    return "Before the run, static repair of the testbench:\n" + "\n".join(f"- {_trim(n, 300)}" for n in notes)
+
+
 def render_feedback(state: State, level: tuple[int, int, int]) -> tuple[str, list[str]]:
-    """The user turn for a state that has an observation, at one detail level."""
+    """The user turn for a state that has an observation, at one detail level (repair notes first)."""
+    text, cuts = _render_feedback(state, level)
+    notes = repair_notes_text(state.observation) if state.observation is not None else ""
+    return (f"{notes}\n\n{text}" if notes else text), cuts
+
+
+def _render_feedback(state: State, level: tuple[int, int, int]) -> tuple[str, list[str]]:
     obs = state.observation
     assert obs is not None
     design = state.design

@@ -14,6 +14,10 @@ import builtins
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pytest_llm4cov.design import Design
 
 #: Imports a cocotb testbench may use without saying so; added when a name is used but never imported.
 STANDARD_IMPORTS = {
@@ -30,11 +34,16 @@ STANDARD_IMPORTS = {
     "Edge": "from cocotb.triggers import Edge",
     "First": "from cocotb.triggers import First",
     "Combine": "from cocotb.triggers import Combine",
+    "with_timeout": "from cocotb.triggers import with_timeout",
+    "NextTimeStep": "from cocotb.triggers import NextTimeStep",
 }
 
 #: cocotb 1.x keyword arguments renamed in 2.x.
 RENAMED_KWARGS = {"units": "unit"}
+#: cocotb 1.x calls with a same-meaning 2.x name.
+RENAMED_CALLS = {"cocotb.fork(": "cocotb.start_soon("}
 
+_IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_$]*\b")
 _DUT_ASSIGN = re.compile(r"^(\s*)(dut(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*=(?!=)\s*(.+)$")
 
 
@@ -101,6 +110,10 @@ def _fix_kwargs(source: str, fixes: list[str]) -> str:
         if pattern.search(source):
             source = pattern.sub(f"{new}=", source)
             fixes.append(f"cocotb 2 renamed `{old}=` to `{new}=`")
+    for old, new in RENAMED_CALLS.items():
+        if old in source:
+            source = source.replace(old, new)
+            fixes.append(f"cocotb 2 removed `{old[:-1]}`; wrote `{new[:-1]}`")
     return source
 
 
@@ -119,17 +132,19 @@ def _add_imports(source: str, tree: ast.AST, fixes: list[str]) -> str:
     return "".join(lines[:insert_at]) + "\n".join(missing) + "\n" + "".join(lines[insert_at:])
 
 
-def _check_ports(tree: ast.AST, ports: Iterable[str], findings: list[str]) -> None:
+def _check_ports(tree: ast.AST, ports: Iterable[str], signals: Iterable[str], findings: list[str]) -> None:
+    """``dut.x`` where ``x`` is neither a port nor any name in the RTL: reported with the real port list."""
     known = set(ports)
     if not known:
         return
+    anywhere = known | set(signals)
     seen: set[str] = set()
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name)
             and node.value.id == "dut"
-            and node.attr not in known
+            and node.attr not in anywhere
             and node.attr not in seen
             and not node.attr.startswith("_")
         ):
@@ -137,6 +152,32 @@ def _check_ports(tree: ast.AST, ports: Iterable[str], findings: list[str]) -> No
             findings.append(
                 f"line {node.lineno}: `dut.{node.attr}` is not a port of the design (ports: {', '.join(sorted(known))})"
             )
+
+
+def _check_driven_names(tree: ast.AST, inputs: Iterable[str], findings: list[str]) -> None:
+    """``tb.set("x", v)`` (the hybrid scaffold's driver) where ``x`` is not a data input."""
+    known = set(inputs)
+    if not known:
+        return
+    seen: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "set"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "tb"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            name = node.args[0].value
+            if name not in known and name not in seen:
+                seen.add(name)
+                findings.append(
+                    f"line {node.lineno}: `tb.set({name!r}, ...)` drives no input of the design "
+                    f"(inputs: {', '.join(sorted(known))})"
+                )
 
 
 def _check_undefined(tree: ast.AST, findings: list[str]) -> None:
@@ -148,8 +189,22 @@ def _check_undefined(tree: ast.AST, findings: list[str]) -> None:
             findings.append(f"line {line}: `{name}` is used but never defined or imported")
 
 
-def repair(source: str, ports: Iterable[str] = ()) -> Repair:
-    """Apply meaning-preserving fixes; report port and name problems. Never raises."""
+def rtl_names(rtl_text: Iterable[str]) -> set[str]:
+    """Every identifier in the RTL: what ``dut.<name>`` may reach besides ports (internal signals)."""
+    names: set[str] = set()
+    for text in rtl_text:
+        names.update(_IDENT.findall(text))
+    return names
+
+
+def repair(source: str, ports: Iterable[str] = (), *, signals: Iterable[str] = (), inputs: Iterable[str] = ()) -> Repair:
+    """Apply meaning-preserving fixes; report port and name problems. Never raises.
+
+    Args:
+        ports: the top module's port names; ``dut.x`` for anything else is reported.
+        signals: other names ``dut.x`` may reach (internal signals; ``rtl_names`` of the RTL).
+        inputs: the data inputs the hybrid scaffold's ``tb.set(name, ...)`` can drive.
+    """
     fixes: list[str] = []
     findings: list[str] = []
     text = _fix_kwargs(source, fixes)
@@ -164,6 +219,18 @@ def repair(source: str, ports: Iterable[str] = ()) -> Repair:
         return Repair(source, [], findings)
     text = _add_imports(text, tree, fixes)
     tree = ast.parse(text)
-    _check_ports(tree, ports, findings)
+    _check_ports(tree, ports, signals, findings)
+    _check_driven_names(tree, inputs, findings)
     _check_undefined(tree, findings)
     return Repair(text, fixes, findings)
+
+
+def repair_for(design: Design, source: str) -> Repair:
+    """``repair`` with the design's ports, internal names and data inputs."""
+    iface = design.interface
+    return repair(
+        source,
+        [p.name for p in iface.ports],
+        signals=rtl_names(design.rtl_text.values()),
+        inputs=[p.name for p in iface.data_inputs],
+    )

@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.policy.base import Policy, Proposal
 from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, render_prompt
-from pytest_llm4cov.response import ParsedReply, parse_reply
+from pytest_llm4cov.repair import Repair, repair_for
+from pytest_llm4cov.response import ParsedReply, check_module, parse_reply
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
 
@@ -134,17 +135,36 @@ class ModelPolicy(Policy):
     def render(self, state: State) -> Prompt:
         return render_prompt(state, budget_tokens=self.prompt_budget, count_tokens=self.count_tokens)
 
+    def complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage, float]:
+        """The model's reply, what it cost, and the wall time it took (the hybrid policy calls this)."""
+        started = time.monotonic()
+        text, usage = self._complete(messages, sampling)
+        return text, usage, time.monotonic() - started
+
     def propose(self, state: State, seed: int) -> Proposal:
         prompt = self.render(state)
         sampling = Sampling(self.sampling.temperature, self.sampling.top_p, self.sampling.max_tokens, seed)
-        started = time.monotonic()
-        text, usage = self._complete(prompt.as_list(), sampling)
-        latency = time.monotonic() - started
+        text, usage, latency = self.complete(prompt.as_list(), sampling)
         parsed = parse_reply(text, truncated=usage.truncated, max_tokens=sampling.max_tokens)
-        return self._proposal(state, prompt, text, usage, parsed, latency)
+        fixed, original = None, parsed
+        if parsed.code.strip():
+            fixed = repair_for(state.design, parsed.code)
+            if fixed.fixes:
+                # The repaired code is checked again: a fix may be exactly what the check wanted
+                # (a missing import); the unrepaired verdict stays in the log for the benchmark.
+                parsed = ParsedReply(fixed.source, _recheck(parsed, fixed.source), parsed.how, parsed.blocks)
+        info = repair_info(fixed, original) if fixed is not None else {}
+        return self._proposal(state, prompt, text, usage, parsed, latency, info)
 
     def _proposal(
-        self, state: State, prompt: Prompt, text: str, usage: Usage, parsed: ParsedReply, latency: float
+        self,
+        state: State,
+        prompt: Prompt,
+        text: str,
+        usage: Usage,
+        parsed: ParsedReply,
+        latency: float,
+        extra: dict[str, Any] | None = None,
     ) -> Proposal:
         module = module_name_for(state.design.top)
         # A rejected reply still becomes the testbench (its code, or the bare reply) so the next step
@@ -163,7 +183,27 @@ class ModelPolicy(Policy):
         }
         if parsed.error is not None:
             info["parse_error"] = parsed.error
+        info.update(extra or {})
         return Proposal(Testbench(source, module), raw_text=text or "", info=info)
+
+
+def _recheck(parsed: ParsedReply, repaired: str) -> str | None:
+    """The parse verdict on repaired code: the module check again, keeping a truncation's context."""
+    problem = check_module(repaired)
+    if problem is None or parsed.error is None:
+        return problem
+    return parsed.error if problem in parsed.error else problem
+
+
+def repair_info(fixed: Repair, unrepaired: ParsedReply | None = None) -> dict[str, Any]:
+    """What the run log keeps of a static repair: the notes (the loop puts them into the observation)
+    and, when a fix was applied, the unrepaired code and its verdict, so "clean before repair" can be
+    measured by evaluating it (benchmarks/models.py)."""
+    info: dict[str, Any] = {"notes": fixed.notes, "repair": {"fixes": fixed.fixes, "findings": fixed.findings}}
+    if fixed.fixes and unrepaired is not None:
+        info["repair"]["unrepaired"] = unrepaired.code
+        info["repair"]["unrepaired_error"] = unrepaired.error
+    return info
 
 
 # -- choosing a backend from --llm4cov-model ---------------------------------------------------------
@@ -245,24 +285,39 @@ def build_model_policy(
     return get_policy(key, **options, **common)
 
 
+#: --llm4cov-policy values that need a model: the two modes, and (older spelling of "model") the backends.
+MODEL_MODES = ("model", "hybrid")
+
+
 def policy_from_settings(settings: Any) -> Policy:
-    """The plugin's policy: ``--llm4cov-model`` picks a model backend, else ``--llm4cov-policy`` names one."""
+    """The plugin's policy from ``--llm4cov-policy`` and ``--llm4cov-model``.
+
+    Without a model: builtin (default) or random. With one: hybrid (default: the built-in testbench plus
+    model-written scenarios) or model (whole testbenches); naming a backend (llama-cpp, transformers,
+    openai) means whole-module mode and checks that the model is of that kind.
+    """
     from pytest_llm4cov.policy.base import get_policy
 
     model = getattr(settings, "model", "builtin") or "builtin"
     policy = settings.policy
     if model == "builtin":
-        if policy in MODEL_KEYS:
+        if policy in MODEL_KEYS or policy in MODEL_MODES:
             raise Llm4covError(
                 f"--llm4cov-policy {policy} needs a model: give --llm4cov-model (a .gguf file, a model directory "
                 "or openai:URL)"
             )
-        return get_policy(policy)
-    if policy not in ("builtin", *MODEL_KEYS):
+        return get_policy(policy or "builtin")
+    mode = policy or "hybrid"
+    if mode not in (*MODEL_MODES, *MODEL_KEYS):
         raise Llm4covError(
-            f"--llm4cov-model {model} and --llm4cov-policy {policy} both choose the testbench writer: give one"
+            f"--llm4cov-model {model} and --llm4cov-policy {policy} both choose the testbench writer: "
+            "with a model, give --llm4cov-policy hybrid (default) or model"
         )
-    return build_model_policy(
+    hybrid = mode == "hybrid"
+    from pytest_llm4cov.policy.hybrid import DEFAULT_MAX_TOKENS, HybridPolicy
+
+    max_tokens = settings.max_tokens or (DEFAULT_MAX_TOKENS if hybrid else 4096)
+    backend = build_model_policy(
         model,
         adapter=settings.adapter,
         model_name=settings.model_name,
@@ -271,8 +326,12 @@ def policy_from_settings(settings: Any) -> Policy:
         gpu_layers=settings.gpu_layers,
         temperature=settings.temperature,
         top_p=settings.top_p,
-        max_tokens=settings.max_tokens,
+        max_tokens=max_tokens,
         best_of=settings.best_of,
         request_timeout=settings.request_timeout,
-        expect=policy if policy in MODEL_KEYS else None,
+        expect=mode if mode in MODEL_KEYS else None,
     )
+    if not hybrid:
+        return backend
+    assert isinstance(backend, ModelPolicy)
+    return HybridPolicy(backend)

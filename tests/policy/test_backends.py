@@ -144,18 +144,24 @@ def test_resolve_model(tmp_path):
 def test_policy_from_settings():
     from pytest_llm4cov.options import Settings
     from pytest_llm4cov.policy.model import policy_from_settings
+    from pytest_llm4cov.policy.hybrid import HybridPolicy
     from pytest_llm4cov.policy.openai_api import OpenAIPolicy
 
     assert policy_from_settings(Settings()).name == "builtin"
     assert policy_from_settings(Settings(policy="random")).name == "random"
-    served = policy_from_settings(Settings(model="openai:http://127.0.0.1:9/v1", model_name="m", best_of=3,
-                                           temperature=0.2, top_p=0.95, max_tokens=2048, request_timeout=5))
+    hybrid = policy_from_settings(Settings(model="openai:http://127.0.0.1:9/v1", model_name="m"))
+    assert isinstance(hybrid, HybridPolicy) and isinstance(hybrid.model, OpenAIPolicy)  # the default with a model
+    assert hybrid.max_tokens == 1024 and hybrid.settings()["mode"] == "hybrid"
+    served = policy_from_settings(Settings(policy="model", model="openai:http://127.0.0.1:9/v1", model_name="m",
+                                           best_of=3, temperature=0.2, top_p=0.95, max_tokens=2048, request_timeout=5))
     assert isinstance(served, OpenAIPolicy)
     assert (served.best_of, served.sampling.temperature, served.sampling.top_p) == (3, 0.2, 0.95)
     assert (served.sampling.max_tokens, served.timeout_s, served.model) == (2048, 5, "m")
     assert served.default_iterations == 4
     with pytest.raises(Llm4covError, match="--llm4cov-policy llama-cpp needs a model"):
         policy_from_settings(Settings(policy="llama-cpp"))
+    with pytest.raises(Llm4covError, match="--llm4cov-policy hybrid needs a model"):
+        policy_from_settings(Settings(policy="hybrid"))
     with pytest.raises(Llm4covError, match="both choose the testbench writer"):
         policy_from_settings(Settings(policy="random", model="openai:http://127.0.0.1:9/v1"))
     with pytest.raises(Llm4covError, match="does not match"):

@@ -55,26 +55,50 @@ def check_garbage(project, result, backend: str) -> None:
 
 
 def test_tiny_gguf_end_to_end(project, tiny_gguf):
-    result = run(project, "--llm4cov-model", str(tiny_gguf), *SMALL)
+    result = run(project, "--llm4cov-model", str(tiny_gguf), "--llm4cov-policy", "model", *SMALL)
     check_garbage(project, result, "llama-cpp")
 
 
 def test_tiny_transformers_dir_end_to_end(project, tiny_hf_dir):
-    result = run(project, "--llm4cov-model", str(tiny_hf_dir), *SMALL)
+    result = run(project, "--llm4cov-model", str(tiny_hf_dir), "--llm4cov-policy", "model", *SMALL)
     check_garbage(project, result, "transformers")
+
+
+def test_hybrid_is_the_default_with_a_model_and_survives_garbage(pytester, build_cache, monkeypatch, tiny_gguf):
+    """A random tiny model writes garbage scenarios; the built-in scaffold still runs, every reply is logged."""
+    monkeypatch.setenv("LLM4COV_CACHE_DIR", str(build_cache))
+    shutil.copytree(DESIGNS / "combo_lock", pytester.path / "designs" / "combo_lock",
+                    ignore=shutil.ignore_patterns("reference"))
+    result = pytester.runpytest_subprocess(
+        "--llm4cov", "designs/combo_lock", "-p", "no:cacheprovider", "--llm4cov-model", str(tiny_gguf),
+        "--llm4cov-iterations", "2", *SMALL,
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+    report, records = outputs(pytester)
+    (item,) = report["items"] if "items" in report else report["results"]
+    assert item["policy"] == "hybrid"
+    assert [r["policy"]["name"] for r in records] == ["hybrid", "hybrid"]
+    assert records[0]["proposal"]["model_called"] is False  # the first attempt is the scaffold alone
+    second = records[1]["proposal"]
+    assert second["model_called"] is True and second["raw_text"]
+    assert any(n.startswith("problem: ") for n in second["notes"])  # garbage is reported, not run
+    assert [r["observation"]["outcome"] for r in records] == ["passed", "passed"]
+    assert records[1]["policy"]["settings"]["max_tokens"] == 24
+    assert item["score"] > 0.5
 
 
 def test_openai_server_end_to_end_closes_coverage(project):
     server = ReplayServer([reply("counter4_1_missing_import.md"), reply("counter4_2_wrong_check.md"),
                            reply("counter4_3_fixed.md")])
     try:
-        result = run(project, "--llm4cov-model", f"openai:{server.url}", "--llm4cov-model-name", "coder")
+        result = run(project, "--llm4cov-model", f"openai:{server.url}", "--llm4cov-model-name", "coder",
+                     "--llm4cov-policy", "model")
     finally:
         server.close()
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["counter4 * 3 100.0% 100.0% 100.0% 100.0% 100.0% * PASS *"])
     _report, records = outputs(project)
-    assert [r["observation"]["outcome"] for r in records] == ["testbench_error", "tests_failed", "passed"]
+    assert [r["observation"]["outcome"] for r in records] == ["passed", "tests_failed", "passed"]
     assert {r["policy"]["settings"]["model"] for r in records} == {"coder"}
     assert len(server.requests) == 3
 

@@ -16,35 +16,29 @@ from .conftest import REPLIES, reply
 pytestmark = pytest.mark.simulator
 
 
-def test_a_failure_is_fed_back_and_fixed_in_the_next_step(counter4, evaluator, tmp_path):
+def test_a_missing_import_is_repaired_and_the_repair_is_recorded(counter4, evaluator, tmp_path):
     policy = get_policy("scripted", replies_dir=REPLIES, max_tokens=2048)
     assert isinstance(policy, ScriptedPolicy)
     log = RunLogWriter(tmp_path / "runlog.jsonl")
     result = run_loop(counter4, policy, evaluator, iterations=4, seed=3, log=log)
 
+    # Step 0 forgot an import: static repair adds it, so it runs; step 1 fails its own check and is
+    # not kept; step 2 closes coverage.
     outcomes = [s.observation.outcome for s in result.steps]
-    assert outcomes == [Outcome.TESTBENCH_ERROR, Outcome.TESTS_FAILED, Outcome.PASSED]
-    assert result.stopped == "full coverage"
-    assert result.score == 1.0
-    assert result.passed
-
-    # Step 0 was rejected before simulation, with a message the model can act on.
+    assert outcomes == [Outcome.PASSED, Outcome.TESTS_FAILED, Outcome.PASSED]
+    assert result.stopped == "full coverage" and result.score == 1.0 and result.passed
     first = result.steps[0].observation
-    assert first.error == (
-        "the testbench uses `RisingEdge` without importing it: add `from cocotb.triggers import RisingEdge`"
-    )
-    assert first.built
-    assert first.tests == ()
+    fix = "repaired: added missing imports: from cocotb.triggers import RisingEdge"
+    assert first.notes[0] == fix
+    assert "from cocotb.triggers import RisingEdge" in result.steps[0].testbench.source
 
-    # Each later prompt is the four-message window around the best state so far, with routed feedback.
+    # The next prompt shows the repaired testbench and says what the repair did.
     p1, p2 = policy.prompts[1], policy.prompts[2]
     assert [m["role"] for m in p1] == ["system", "user", "assistant", "user"]
-    assert "await RisingEdge(dut.clk)" in p1[2]["content"]
-    assert "without importing it" in p1[3]["content"]
-    assert "Fix the failure" in p1[3]["content"]
-    assert "Wrong: forgets that the 4-bit count wraps" in p2[2]["content"]
-    assert "1 of 1 test failed." in p2[3]["content"]
-    assert "count 0 != 16" in p2[3]["content"]
+    assert "from cocotb.triggers import RisingEdge" in p1[2]["content"]
+    assert p1[3]["content"].startswith("Before the run, static repair of the testbench:\n- " + fix)
+    assert "every test passed. Coverage:" in p1[3]["content"]
+    assert p2[2:] == p1[2:]  # memoryless: step 1 failed, so step 2 sees the same best state
     assert policy.prompts[0][:2] == p1[:2] == p2[:2]  # the cacheable prefix never changes
     assert policy.seeds == [3000, 3001, 3002]
 
@@ -52,10 +46,28 @@ def test_a_failure_is_fed_back_and_fixed_in_the_next_step(counter4, evaluator, t
     assert [r.step for r in records] == [0, 1, 2]
     assert records[0].proposal["raw_text"] == reply("counter4_1_missing_import.md")
     assert records[0].proposal["prompt_version"] == PROMPT_VERSION
-    assert records[0].proposal["parse_error"] == first.error
-    assert records[0].observation["error"] == first.error
+    assert "parse_error" not in records[0].proposal
+    repair = records[0].proposal["repair"]
+    assert repair["unrepaired_error"] == (
+        "the testbench uses `RisingEdge` without importing it: add `from cocotb.triggers import RisingEdge`"
+    )
+    assert "RisingEdge" not in repair["unrepaired"].split("@cocotb.test()")[0]
+    assert records[0].observation["notes"][0] == fix
     assert records[2].policy["settings"]["prompt_version"] == PROMPT_VERSION
-    assert [r.parent_step for r in records] == [None, 0, 1]
+    assert [r.parent_step for r in records] == [None, 0, 0]
+
+
+def test_a_failure_is_fed_back_and_fixed_in_the_next_step(counter4, evaluator):
+    policy = ScriptedPolicy([reply("counter4_2_wrong_check.md"), reply("counter4_3_fixed.md")])
+    result = run_loop(counter4, policy, evaluator, iterations=4, seed=3)
+    assert [s.observation.outcome for s in result.steps] == [Outcome.TESTS_FAILED, Outcome.PASSED]
+    assert result.score == 1.0
+    p1 = policy.prompts[1]
+    assert "Wrong: forgets that the 4-bit count wraps" in p1[2]["content"]
+    assert "1 of 1 test failed." in p1[3]["content"]
+    assert "count 0 != 16" in p1[3]["content"]
+    assert "Fix the failure" in p1[3]["content"]
+    assert "static repair" not in p1[3]["content"]  # nothing needed repair
 
 
 def test_garbage_replies_are_survived_and_recorded(counter4, evaluator, tmp_path):
@@ -80,7 +92,8 @@ def test_garbage_replies_are_survived_and_recorded(counter4, evaluator, tmp_path
 
 
 def test_best_of_k_evaluates_each_candidate_and_keeps_the_best(counter4, evaluator, tmp_path):
-    replies = [reply("counter4_2_wrong_check.md"), reply("counter4_3_fixed.md"), reply("counter4_1_missing_import.md")]
+    broken = "```python\nimport cocotb\n@cocotb.test()\nasync def t(dut):\n    await (\n```"
+    replies = [reply("counter4_2_wrong_check.md"), reply("counter4_3_fixed.md"), broken]
     policy = ScriptedPolicy(replies, best_of=3)
     log = RunLogWriter(tmp_path / "runlog.jsonl")
     result = run_loop(counter4, policy, evaluator, iterations=1, seed=1, log=log)

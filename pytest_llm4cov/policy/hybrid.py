@@ -1,0 +1,114 @@
+"""The hybrid policy: the built-in policy writes the testbench, a model adds directed scenarios to it.
+
+A small model cannot reliably write a whole cocotb module (clock, reset polarity, imports, cocotb 2
+API, all within its output limit), but it can read an uncovered RTL line and write ten lines that
+drive the inputs toward it. So each step renders the built-in policy's testbench for the state (its
+stimulus grows with refinement exactly as on its own), keeps the scenarios of the state's testbench
+that ran, and asks the model for up to three new ones aimed at the uncovered points; they are spliced
+in (``scenarios.splice``), repaired (``repair``) and run by a harness that isolates each one. The
+first attempt is the scaffold alone: there is nothing to aim at before a first observation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pytest_llm4cov.hybrid_prompt import render_hybrid_prompt
+from pytest_llm4cov.policy.base import Policy, Proposal
+from pytest_llm4cov.policy.builtin import BuiltinPolicy
+from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy, Sampling
+from pytest_llm4cov.prompt import PROMPT_VERSION
+from pytest_llm4cov.repair import repair_for
+from pytest_llm4cov.scenarios import MAX_NEW, SCENARIO_CYCLES, merge, parse_scenarios, pieces_of, scenario_results, splice
+from pytest_llm4cov.state import State
+from pytest_llm4cov.testbench import Testbench
+
+#: Reply cap: a few scenarios fit in well under this; a whole-module answer needs 4096.
+DEFAULT_MAX_TOKENS = 1024
+#: Prompt cap in tokens: the RTL and spec are trimmed to fit, as in the whole-module prompt.
+DEFAULT_PROMPT_TOKENS = 6144
+
+
+class HybridPolicy(Policy):
+    """Built-in scaffold + model-written scenarios. ``model`` is any ``ModelPolicy`` backend; its
+    sampling settings apply, its ``max_tokens`` unless ``max_tokens`` is given."""
+
+    name: ClassVar[str] = "hybrid"
+    default_iterations: ClassVar[int] = 4  # a first attempt plus 3 refinements, as the model policies
+
+    def __init__(
+        self,
+        model: ModelPolicy,
+        *,
+        max_tokens: int | None = None,
+        prompt_tokens: int = DEFAULT_PROMPT_TOKENS,
+        scaffold: BuiltinPolicy | None = None,
+    ) -> None:
+        self.model = model
+        self.max_tokens = max_tokens or model.sampling.max_tokens
+        self.prompt_tokens = min(prompt_tokens, model.n_ctx - self.max_tokens - TEMPLATE_OVERHEAD)
+        self.scaffold = scaffold or BuiltinPolicy()
+
+    @property
+    def best_of(self) -> int:
+        return self.model.best_of
+
+    def settings(self) -> dict[str, Any]:
+        model = dict(self.model.settings())
+        model["max_tokens"] = self.max_tokens
+        return {
+            "mode": "hybrid",
+            **model,
+            "prompt_tokens": self.prompt_tokens,
+            "max_new_scenarios": MAX_NEW,
+            "scenario_cycles": SCENARIO_CYCLES,
+            "scaffold": {"policy": self.scaffold.name, **self.scaffold.settings()},
+            "prompt_version": PROMPT_VERSION,
+        }
+
+    def close(self) -> None:
+        self.model.close()
+
+    def propose(self, state: State, seed: int) -> Proposal:
+        design = state.design
+        scaffold = self.scaffold.propose(state, seed)
+        obs = state.observation
+        previous = pieces_of(state.testbench.source) if state.testbench is not None else []
+        results = scenario_results(obs.notes) if obs is not None else {}
+        kept = [p for p in previous if not p.runs or results.get(p.name) == "ok"]
+        info: dict[str, Any] = {"source": self.name, "scaffold": scaffold.info, "kept_scenarios": [p.name for p in kept if p.runs]}
+        if obs is None or not obs.has_coverage:
+            info["model_called"] = False
+            return Proposal(Testbench(splice(scaffold.testbench.source, kept), scaffold.testbench.module), info=info)
+        prompt = render_hybrid_prompt(
+            state, previous, results, budget_tokens=self.prompt_tokens, count_tokens=self.model.count_tokens
+        )
+        sampling = Sampling(self.model.sampling.temperature, self.model.sampling.top_p, self.max_tokens, seed)
+        text, usage, latency = self.model.complete(prompt.as_list(), sampling)
+        parsed = parse_scenarios(text, truncated=usage.truncated)
+        merged = merge(kept, parsed.pieces)
+        old = {p.name for p in kept}
+        spliced = splice(scaffold.testbench.source, merged)
+        fixed = repair_for(design, spliced)
+        notes = [f"repaired: {f}" for f in parsed.fixes] + [f"problem: {p}" for p in parsed.problems] + fixed.notes
+        info.update(
+            model_called=True,
+            prompt_version=prompt.version,
+            prompt_tokens_estimate=prompt.tokens,
+            prompt_cuts=list(prompt.cuts),
+            messages=len(prompt.messages),
+            usage={
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "finish_reason": usage.finish_reason,
+                "cached_tokens": usage.cached_tokens,
+            },
+            latency_s=round(latency, 3),
+            extracted=parsed.how,
+            new_scenarios=[p.name for p in merged if p.runs and p.name not in old],
+            notes=notes,
+            repair={"fixes": list(parsed.fixes) + fixed.fixes, "findings": list(parsed.problems) + fixed.findings},
+        )
+        if fixed.fixes:
+            info["repair"]["unrepaired"] = spliced
+        return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)

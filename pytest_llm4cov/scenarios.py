@@ -1,0 +1,253 @@
+"""Scenarios: the short directed coroutines a model adds to the built-in policy's testbench (hybrid policy).
+
+A scenario is ``async def scenario_<what>(tb, dut)``: it starts after a reset and drives the design
+through the scaffold's helpers (``tb.set``, ``tb.step``, ``tb.read``, ``tb.reset``). The model writes
+only these; ``splice`` appends them, between two marker comments, to a testbench the built-in policy
+rendered, with a harness test that runs each one bounded in simulated time and isolated: one that
+raises is reported as an ``llm4cov-note`` line (the evaluator turns those into observation notes)
+and the next one runs, so the built-in stimulus's coverage is never lost to a model's mistake.
+
+Data flows one way: reply -> ``parse_scenarios`` -> ``splice`` -> testbench -> evaluator -> notes ->
+``scenario_results`` -> the next prompt.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pytest_llm4cov.response import fenced_blocks
+
+PREFIX = "scenario_"
+BEGIN = "# --- llm4cov scenarios: begin ---"
+END = "# --- llm4cov scenarios: end ---"
+#: A scenario is stopped after this many clock cycles (10 ns steps for a design without a clock).
+SCENARIO_CYCLES = 20_000
+#: New scenarios taken from one reply; the rest are dropped with a note.
+MAX_NEW = 3
+#: Scenarios a testbench carries in all (the oldest go first).
+MAX_KEPT = 12
+#: The scaffold's trigger import, widened in a hybrid testbench so scenarios can use the usual names.
+SCAFFOLD_IMPORT = "from cocotb.triggers import FallingEdge, Timer"
+HYBRID_IMPORT = (
+    "import inspect\nimport traceback\n\n"
+    "from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer, with_timeout"
+)
+
+HARNESS = '''
+SCENARIOS = [{names}]
+SCENARIO_CYCLES = {cycles}  # each scenario is stopped after this many cycles
+
+
+def _scenario_error(exc):
+    """The exception and the scenario line that raised it, for the next prompt."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.name.startswith("{prefix}")]
+    where = f" at `{{frames[-1].line}}`" if frames and frames[-1].line else ""
+    text = " ".join(str(exc).split())[:200]
+    return f"{{type(exc).__name__}}: {{text}}{{where}}" if text else f"{{type(exc).__name__}}{{where}}"
+
+
+@cocotb.test()
+async def test_scenarios(dut):
+    """Each directed scenario from a fresh reset, bounded; one that raises is reported, then the next runs."""
+    tb = TB(dut)
+    for scenario in SCENARIOS:
+        await tb.reset()
+        wanted = inspect.signature(scenario).parameters
+        args = {{k: v for k, v in (("tb", tb), ("dut", dut)) if k in wanted}}
+        try:
+            await with_timeout(scenario(**args), SCENARIO_CYCLES * 10, "ns")
+        except Exception as exc:  # a model-written scenario: report it, keep the rest of the run
+            dut._log.warning("llm4cov-note: scenario %s raised %s", scenario.__name__, _scenario_error(exc))
+        else:
+            dut._log.info("llm4cov-note: scenario %s ok", scenario.__name__)
+'''
+
+_RESULT = re.compile(r"^scenario (\w+) (ok|raised)\b ?(.*)$")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One top-level piece of the model's section: a scenario (run by the harness) or a helper."""
+
+    name: str
+    source: str
+    runs: bool  # a scenario the harness runs; False for helpers, constants and imports
+
+    @property
+    def doc(self) -> str:
+        try:
+            node = ast.parse(self.source).body[0]
+        except (SyntaxError, IndexError):
+            return ""
+        text = ast.get_docstring(node) if isinstance(node, (ast.AsyncFunctionDef, ast.FunctionDef)) else None
+        return (text or "").strip().splitlines()[0] if text else ""
+
+
+@dataclass(frozen=True)
+class ParsedScenarios:
+    """What a reply held: the pieces to splice in, the fixes made to them, and what was dropped and why."""
+
+    pieces: tuple[Scenario, ...]
+    fixes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    how: str = "none"  # "fenced", "unclosed", "unfenced", "none"
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        return tuple(p for p in self.pieces if p.runs)
+
+
+def _code_of(text: str) -> tuple[str, str]:
+    """The reply's code: its python blocks joined (models split scenarios over blocks), else the bare text."""
+    blocks = fenced_blocks(text)
+    if blocks:
+        python = [b for b in blocks if b.lang in ("", "python", "py", "python3")] or blocks
+        how = "fenced" if all(b.closed for b in python) else "unclosed"
+        return "\n\n".join(b.code for b in python), how
+    return text, "unfenced" if "def " in text else "none"
+
+
+def _chunks(code: str) -> list[str]:
+    """The code cut before each top-level statement that starts a definition (decorators included)."""
+    lines = code.splitlines()
+    starts = [
+        i for i, ln in enumerate(lines)
+        if re.match(r"(async\s+def\b|def\b|class\b|@)", ln) and not (i and lines[i - 1].startswith("@"))
+    ]
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    return ["\n".join(lines[a:b]) for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+
+
+def _is_test_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    return ast.unparse(target) in ("cocotb.test", "test")
+
+
+def parse_scenarios(text: str | None, *, truncated: bool = False, max_new: int = MAX_NEW) -> ParsedScenarios:
+    """The scenarios in a model's reply; never raises. Broken pieces are dropped, each with a reason.
+
+    Kept at top level: ``async def`` (a scenario when it is named ``scenario_*`` or ``test_*`` or is
+    decorated ``@cocotb.test()``; otherwise a helper coroutine), ``def``, constants and imports. A test
+    function becomes a scenario (decorator dropped, renamed), which changes how it is started, not what
+    it does.
+    """
+    if not text or not text.strip():
+        return ParsedScenarios((), problems=("the reply was empty: write scenario functions in one ```python block",))
+    code, how = _code_of(text.replace("\r\n", "\n"))
+    if how == "none":
+        return ParsedScenarios((), problems=("no ```python block with `async def scenario_...(tb, dut):` in the reply",))
+    pieces: list[Scenario] = []
+    fixes: list[str] = []
+    problems: list[str] = []
+    for chunk in _chunks(code):
+        if not chunk.strip():
+            continue
+        try:
+            tree = ast.parse(chunk)
+        except SyntaxError as exc:
+            first = next((ln.strip() for ln in chunk.splitlines() if ln.strip()), "")
+            cut = " (the reply was cut off at the token limit: write shorter scenarios)" if truncated else ""
+            problems.append(f"dropped `{first[:80]}`: not valid Python ({exc.msg}, line {exc.lineno}){cut}")
+            continue
+        for node in tree.body:
+            piece = _piece(chunk, node, fixes, problems)
+            if piece is not None:
+                pieces.append(piece)
+    runs = [p for p in pieces if p.runs]
+    if len(runs) > max_new:
+        extra = {p.name for p in runs[max_new:]}
+        problems.append(f"only {max_new} new scenarios per step: dropped {', '.join(sorted(extra))}")
+        pieces = [p for p in pieces if p.name not in extra]
+    if not any(p.runs for p in pieces) and not problems:
+        problems.append("the reply held no `async def scenario_...(tb, dut):` function")
+    return ParsedScenarios(tuple(pieces), tuple(fixes), tuple(problems), how)
+
+
+def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str]) -> Scenario | None:
+    source = ast.get_source_segment(chunk, node) or ""
+    if isinstance(node, ast.AsyncFunctionDef):
+        is_test = any(_is_test_decorator(d) for d in node.decorator_list)
+        name = node.name
+        if is_test or name.startswith("test_"):
+            new = PREFIX + (name[len("test_"):] if name.startswith("test_") else name)
+            source = re.sub(rf"\bdef\s+{re.escape(name)}\b", f"def {new}", source, count=1)
+            fixes.append(f"`{name}` is a test; made it the scenario `{new}` (the harness starts it after a reset)")
+            name = new
+        return Scenario(name, source, name.startswith(PREFIX))
+    if isinstance(node, ast.FunctionDef):
+        if any(_is_test_decorator(d) for d in node.decorator_list) or node.name.startswith(PREFIX):
+            problems.append(f"dropped `{node.name}`: scenarios must be coroutines, `async def {node.name}(tb, dut):`")
+            return None
+        return Scenario(node.name, ast.get_source_segment(chunk, node, padded=False) or source, False)
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.ClassDef)):
+        name = ast.unparse(node).splitlines()[0][:60]
+        return Scenario(name, source, False)
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return None  # a stray docstring
+    problems.append(f"dropped top-level `{ast.unparse(node).splitlines()[0][:80]}`: only definitions are kept")
+    return None
+
+
+def section(source: str) -> str:
+    """The model's section of a hybrid testbench (between the markers), or ''."""
+    begin, end = source.find(BEGIN), source.find(END)
+    if begin < 0 or end < begin:
+        return ""
+    return source[begin + len(BEGIN):end].strip("\n")
+
+
+def pieces_of(source: str) -> list[Scenario]:
+    """The pieces of a hybrid testbench's section, in order."""
+    parsed = parse_scenarios(f"```python\n{section(source)}\n```", max_new=MAX_KEPT * 4)
+    return list(parsed.pieces)
+
+
+def scenario_results(notes: Iterable[str]) -> dict[str, str]:
+    """Scenario name -> "ok" or the error it raised, from an observation's notes."""
+    results: dict[str, str] = {}
+    for note in notes:
+        m = _RESULT.match(note)
+        if m:
+            results[m.group(1)] = "ok" if m.group(2) == "ok" else (m.group(3) or "raised")
+    return results
+
+
+def merge(kept: Sequence[Scenario], new: Sequence[Scenario]) -> list[Scenario]:
+    """Kept pieces then new ones; a new scenario whose name is taken gets a numbered name."""
+    taken = {p.name for p in kept}
+    out = list(kept)
+    for piece in new:
+        if piece.runs and piece.name in taken:
+            n = 2
+            while f"{piece.name}_{n}" in taken:
+                n += 1
+            renamed = f"{piece.name}_{n}"
+            piece = Scenario(renamed, re.sub(rf"\bdef\s+{piece.name}\b", f"def {renamed}", piece.source, count=1), True)
+        taken.add(piece.name)
+        out.append(piece)
+    runs = [p for p in out if p.runs]
+    if len(runs) > MAX_KEPT:
+        dropped = {p.name for p in runs[: len(runs) - MAX_KEPT]}
+        out = [p for p in out if p.name not in dropped]
+    return out
+
+
+def splice(scaffold: str, pieces: Sequence[Scenario], author: str = "a model") -> str:
+    """The scaffold testbench with ``pieces`` and the harness appended; the scaffold alone when empty."""
+    if not pieces:
+        return scaffold
+    if SCAFFOLD_IMPORT not in scaffold:
+        raise ValueError("the scaffold lacks its trigger import; was it rendered from templates/stimulus_tb.py?")
+    body = "\n\n\n".join(p.source.rstrip() for p in pieces)
+    names = ", ".join(p.name for p in pieces if p.runs)
+    header = (
+        f"# Directed scenarios written by {author} for points the stimulus above missed. Each starts after\n"
+        f"# a reset and may use `tb` (set/read/step/reset) and `dut`; test_scenarios below runs them.\n"
+    )
+    harness = HARNESS.format(names=names, cycles=SCENARIO_CYCLES, prefix=PREFIX)
+    text = scaffold.replace(SCAFFOLD_IMPORT, HYBRID_IMPORT, 1).rstrip("\n")
+    return f"{text}\n\n\n{BEGIN}\n{header}\n\n{body}\n{END}\n\n{harness}"
