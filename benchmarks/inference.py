@@ -35,13 +35,12 @@ def tiny_model() -> str:
 def timed(policy, messages, max_tokens: int, seed: int = 0) -> dict:
     import llama_cpp
 
-    from pytest_llm4cov.policy.model import Sampling
+    from dataclasses import replace
 
     ctx = policy.llm.ctx
     llama_cpp.llama_perf_context_reset(ctx)
     started = time.perf_counter()
-    text, usage = policy._complete(messages, Sampling(policy.sampling.temperature, policy.sampling.top_p,
-                                                      max_tokens, seed))
+    text, usage = policy._complete(messages, replace(policy.sampling, max_tokens=max_tokens, seed=seed))
     wall = time.perf_counter() - started
     perf = llama_cpp.llama_perf_context(ctx)
     return {

@@ -93,12 +93,15 @@ def _cmd_resume(args: argparse.Namespace) -> int:
         return 0
     logged = str(point.policy.get("name", "builtin"))
     if args.model:
-        from pytest_llm4cov.policy.model import build_model_policy
+        from pytest_llm4cov.policy.hybrid import HybridPolicy
+        from pytest_llm4cov.policy.model import ModelPolicy, build_model_policy
 
-        policy = build_model_policy(args.model)
+        backend = build_model_policy(args.model)
+        hybrid = (args.policy or logged) == "hybrid"
+        policy = HybridPolicy(backend) if hybrid and isinstance(backend, ModelPolicy) else backend
     else:
         name = args.policy or logged
-        if name in ("llama-cpp", "transformers", "openai"):
+        if name in ("llama-cpp", "transformers", "openai", "hybrid"):
             raise Llm4covError(f"{args.runlog}: run {point.run_id} used the {name} policy; give --model to resume it")
         policy = get_policy(name)
     evaluator = Evaluator(

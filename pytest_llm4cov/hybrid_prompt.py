@@ -43,7 +43,7 @@ def example_scenario(iface: DesignInterface) -> str:
     """A short scenario that is correct for ``iface``: real input names, widths respected."""
     data = [p for p in iface.data_inputs if p.direction == "input"]
     out = next((p for p in iface.outputs if p.direction == "output"), None)
-    lines = ["async def scenario_example(tb, dut):"]
+    lines = ["async def scenario_example(tb, dut):"]  # stimulus only: the scaffold checks the outputs
     if not data:
         lines += ['    """Let the design run for a while after reset."""', "    await tb.step(20)"]
     else:
@@ -55,8 +55,8 @@ def example_scenario(iface: DesignInterface) -> str:
         lines.append(f'        tb.set("{first.name}", value)')
         lines.append("        await tb.step(2)")
     if out is not None:
-        lines.append(f'    seen = tb.read("{out.name}")  # an int, or None while it is unknown')
-        lines.append(f"    assert seen is None or 0 <= seen < 2**{out.width}")
+        lines.append(f'    if tb.read("{out.name}") == 0:  # an int, or None while it is unknown')
+        lines.append("        await tb.step(5)")
     return "\n".join(lines)
 
 

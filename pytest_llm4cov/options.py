@@ -67,6 +67,20 @@ def _nonnegative_float(text: str) -> float:
     return value
 
 
+def _nonnegative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _nonnegative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
 def _probability(text: str) -> float:
     try:
         value = float(text)
@@ -147,6 +161,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("gpu_layers", _int, 0, "llama-cpp layers offloaded to a GPU, -1 for all (0)", "N"),
     Option("temperature", _nonnegative_float, 0.7, "sampling temperature (0.7)", "T"),
     Option("top_p", _probability, 0.8, "nucleus sampling top-p (0.8)", "P"),
+    Option("top_k", _nonnegative_int, 20, "top-k sampling, 0 for off (20; llama-cpp and transformers)", "K"),
+    Option("repeat_penalty", _positive_float, 1.05, "repetition penalty, 1 for off (1.05; llama-cpp and "
+           "transformers)", "F"),
     Option("max_tokens", _positive_int, None, "cap on the tokens of one model reply (4096 whole-module, 1024 hybrid)",
            "N"),
     Option("best_of", _positive_int, 1, "candidates per step, each evaluated, the best kept (1)", "K"),
@@ -175,6 +192,8 @@ class Settings:
     gpu_layers: int = 0
     temperature: float = 0.7
     top_p: float = 0.8
+    top_k: int = 20
+    repeat_penalty: float = 1.05
     max_tokens: int | None = None
     best_of: int = 1
     request_timeout: float = 600.0

@@ -117,6 +117,19 @@ def _fix_kwargs(source: str, fixes: list[str]) -> str:
     return source
 
 
+_UNCALLED_AWAIT = re.compile(r"\bawait\s+tb\.(step|reset)\b(?!\s*\()")
+
+
+def _fix_uncalled_awaits(source: str, fixes: list[str]) -> str:
+    """``await tb.step`` (the method, never callable that way) -> ``await tb.step()``."""
+    found = sorted(set(_UNCALLED_AWAIT.findall(source)))
+    if not found:
+        return source
+    fixes.append("awaited " + ", ".join(f"`tb.{m}`" for m in found) + " without calling it; wrote "
+                 + ", ".join(f"`tb.{m}()`" for m in found))
+    return _UNCALLED_AWAIT.sub(lambda m: f"await tb.{m.group(1)}()", source)
+
+
 def _add_imports(source: str, tree: ast.AST, fixes: list[str]) -> str:
     defined = _defined_names(tree)
     used = {name for name, _ in _used_names(tree)}
@@ -213,6 +226,7 @@ def repair(source: str, ports: Iterable[str] = (), *, signals: Iterable[str] = (
     except SyntaxError:
         return Repair(text, fixes, findings)  # the evaluator reports the syntax error precisely
     text = _fix_dut_assignments(text, fixes)
+    text = _fix_uncalled_awaits(text, fixes)
     try:
         tree = ast.parse(text)
     except SyntaxError:  # pragma: no cover - the assignment rewrite keeps valid code valid

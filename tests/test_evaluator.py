@@ -277,3 +277,20 @@ async def t(dut):
     assert obs.built, obs.log_tail
     assert obs.passed, obs.error
     assert obs.metrics["line"].ratio == 1.0
+
+
+def test_testbench_notes_are_read_from_marked_log_lines():
+    from pytest_llm4cov.evaluator import MAX_NOTE_CHARS, MAX_TESTBENCH_NOTES, testbench_notes
+
+    log = "\n".join(
+        ["  0.00ns INFO  cocotb  llm4cov-note: scenario a ok", "plain line", "llm4cov-note:   x  "]
+        + [f"W llm4cov-note: n{i}" for i in range(MAX_TESTBENCH_NOTES)]
+        + ["llm4cov-note: " + "z" * (MAX_NOTE_CHARS + 50)]
+    )
+    notes = testbench_notes(log)
+    assert len(notes) == MAX_TESTBENCH_NOTES  # the last ones: the harness reports at the end of the run
+    assert notes[-1] == "z" * MAX_NOTE_CHARS
+    assert testbench_notes("  0.00ns INFO  cocotb  llm4cov-note: scenario a ok\nllm4cov-note:   x  ") == [
+        "scenario a ok", "x"
+    ]
+    assert testbench_notes("nothing here") == []

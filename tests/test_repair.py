@@ -64,3 +64,19 @@ def test_clean_testbench_is_untouched():
 def test_never_raises_on_arbitrary_text(text):
     r = repair(text, PORTS)
     assert isinstance(r.source, str)
+
+
+def test_awaiting_a_scaffold_method_without_calling_it_is_fixed():
+    r = repair("async def scenario_a(tb, dut):\n    await tb.step\n    await tb.step(2)\n    await tb.reset\n", PORTS)
+    assert r.source == "async def scenario_a(tb, dut):\n    await tb.step()\n    await tb.step(2)\n    await tb.reset()\n"
+    assert r.fixes == ["awaited `tb.reset`, `tb.step` without calling it; wrote `tb.reset()`, `tb.step()`"]
+
+
+def test_cocotb_fork_and_internal_signals():
+    src = "import cocotb\nasync def t(dut):\n    cocotb.fork(x())\n    y = dut.state.value\n    z = dut.nothing.value\n"
+    r = repair(src, PORTS, signals={"state", "x", "y"}, inputs=["en"])
+    assert "cocotb.start_soon(x())" in r.source
+    assert any("cocotb.fork" in f for f in r.fixes)
+    assert [f for f in r.findings if "dut." in f] == [
+        "line 5: `dut.nothing` is not a port of the design (ports: clk, count, en, rst_n)"
+    ]

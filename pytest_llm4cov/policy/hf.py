@@ -113,9 +113,11 @@ class TransformersPolicy(ModelPolicy):
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else min(eos_ids, default=0)
         kwargs: dict[str, Any] = {"max_new_tokens": sampling.max_tokens, "pad_token_id": pad}
         if sampling.temperature > 0:
-            kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p)
+            kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k)
         else:
             kwargs.update(do_sample=False)
+        if sampling.repeat_penalty != 1.0:
+            kwargs["repetition_penalty"] = sampling.repeat_penalty
         try:
             with torch.inference_mode():
                 out = self.model.generate(**enc, **kwargs)

@@ -115,6 +115,8 @@ class LlamaCppPolicy(ModelPolicy):
                 messages=messages,
                 temperature=sampling.temperature,
                 top_p=sampling.top_p,
+                top_k=sampling.top_k,
+                repeat_penalty=sampling.repeat_penalty,
                 max_tokens=sampling.max_tokens,
                 seed=sampling.seed,
             )

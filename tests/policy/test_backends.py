@@ -151,7 +151,7 @@ def test_policy_from_settings():
     assert policy_from_settings(Settings(policy="random")).name == "random"
     hybrid = policy_from_settings(Settings(model="openai:http://127.0.0.1:9/v1", model_name="m"))
     assert isinstance(hybrid, HybridPolicy) and isinstance(hybrid.model, OpenAIPolicy)  # the default with a model
-    assert hybrid.max_tokens == 1024 and hybrid.settings()["mode"] == "hybrid"
+    assert hybrid.max_tokens == 512 and hybrid.settings()["mode"] == "hybrid"
     served = policy_from_settings(Settings(policy="model", model="openai:http://127.0.0.1:9/v1", model_name="m",
                                            best_of=3, temperature=0.2, top_p=0.95, max_tokens=2048, request_timeout=5))
     assert isinstance(served, OpenAIPolicy)

@@ -1,0 +1,97 @@
+"""The hybrid policy through the real loop and simulator: scaffold first, scenarios isolated, results fed back."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import DESIGNS
+from pytest_llm4cov.loop import run_loop
+from pytest_llm4cov.observation import Outcome
+from pytest_llm4cov.policy.hybrid import HybridPolicy
+from pytest_llm4cov.policy.scripted import ScriptedPolicy
+from pytest_llm4cov.runlog import RunLogWriter, read_runlog
+from pytest_llm4cov.scenarios import scenario_results
+
+pytestmark = pytest.mark.simulator
+
+# Types the opening code 4-7-1-9: each key held past the 16-cycle debounce, then released.
+GOOD = '''```python
+async def scenario_open(tb, dut):
+    """lock_fsm.v:78: the right code opens the lock"""
+    for key in (4, 7, 1, 9):
+        tb.set("keys", 1 << key)
+        await tb.step(24)
+        tb.set("keys", 0)
+        await tb.step(24)
+    assert tb.read("unlocked") == 1
+
+
+async def scenario_typo(tb, dut):
+    """raises: uses a name it never defines"""
+    dut.keys = 1
+    await tb.step(2)
+    tb.set("keys", undefined_key)
+
+
+async def scenario_forever(tb, dut):
+    """never ends: stopped by the harness"""
+    while True:
+        await tb.step(1)
+```'''
+LATER = '''```python
+async def scenario_open(tb, dut):
+    """the same name again: renamed, not replaced"""
+    await tb.step(5)
+```'''
+
+
+@pytest.fixture(scope="module")
+def combo_lock():
+    from pytest_llm4cov.design import load_design
+
+    return load_design(DESIGNS / "combo_lock")
+
+
+def test_scenarios_run_isolated_and_their_results_are_fed_back(combo_lock, evaluator, tmp_path):
+    model = ScriptedPolicy([GOOD, LATER])
+    policy = HybridPolicy(model, max_tokens=512)
+    log = RunLogWriter(tmp_path / "runlog.jsonl")
+    result = run_loop(combo_lock, policy, evaluator, iterations=3, seed=0, log=log)
+    steps = result.steps
+    assert len(model.prompts) == 2  # step 0 is the scaffold alone: nothing to aim at yet
+    assert [s.observation.outcome for s in steps] == [Outcome.PASSED] * 3
+
+    first = steps[1].observation
+    results = scenario_results(first.notes)
+    assert results["scenario_open"] == "ok"
+    assert results["scenario_typo"].startswith("NameError: name 'undefined_key' is not defined at `tb.set(")
+    assert results["scenario_forever"].startswith("SimTimeoutError")
+    # Static repair wrote `.value` and reported the undefined name before the run; both lead the notes.
+    assert any(n.startswith("repaired: ") and "`dut.keys = ...`" in n for n in first.notes)
+    assert any(n.startswith("problem: ") and "`undefined_key` is used but never defined" in n for n in first.notes)
+    # The right code is beyond the scaffold's random stimulus: the scenario adds coverage.
+    assert steps[1].observation.score > steps[0].observation.score
+    assert steps[1].improved
+
+    # The next prompt: the design prefix unchanged, the scenario that ran listed, the failures shown.
+    p0, p1 = model.prompts
+    assert p0[:2] == p1[:2]
+    feedback = p1[2]["content"]
+    assert "- `scenario_open`: lock_fsm.v:78: the right code opens the lock" in feedback
+    assert "Scenario `scenario_typo` raised NameError" in feedback and "tb.set(\"keys\", undefined_key)" in feedback
+    assert "Before the run, static repair of the testbench:" in feedback
+    assert "Uncovered points, grouped by source line" in feedback
+
+    # Step 2 keeps the scenario that ran, drops the two that raised, renames the new one.
+    source = steps[2].testbench.source
+    assert "SCENARIOS = [scenario_open, scenario_open_2]" in source
+    assert "scenario_typo" not in source and "scenario_forever" not in source
+
+    records = list(read_runlog(tmp_path / "runlog.jsonl"))
+    assert [r.proposal["model_called"] for r in records] == [False, True, True]
+    assert records[1].proposal["raw_text"] == GOOD
+    assert records[1].proposal["new_scenarios"] == ["scenario_open", "scenario_typo", "scenario_forever"]
+    assert "dut.keys = 1" in records[1].proposal["repair"]["unrepaired"]
+    assert records[2].proposal["kept_scenarios"] == ["scenario_open"]
+    assert records[0].policy["settings"]["mode"] == "hybrid"
+    assert records[0].policy["settings"]["max_tokens"] == 512

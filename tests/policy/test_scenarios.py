@@ -1,0 +1,103 @@
+"""Scenario replies -> pieces -> a spliced testbench; no simulator (test_hybrid.py runs them)."""
+
+from __future__ import annotations
+
+import ast
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_llm4cov.scenarios import (
+    BEGIN,
+    END,
+    MAX_KEPT,
+    MAX_NEW,
+    Scenario,
+    merge,
+    parse_scenarios,
+    pieces_of,
+    scenario_results,
+    splice,
+)
+
+SCAFFOLD = (
+    '"""tb"""\n\nimport random\n\nimport cocotb\nfrom cocotb.clock import Clock\n'
+    "from cocotb.triggers import FallingEdge, Timer\n\n\nclass TB:\n    pass\n"
+)
+
+
+def test_scenarios_helpers_and_tests_are_kept_prose_and_calls_dropped():
+    reply = (
+        "Sure! Here are scenarios:\n```python\nimport random\nLIMIT = 5\n\n"
+        'async def scenario_star(tb, dut):\n    """line 53: star key"""\n    tb.set("keys", 1 << 10)\n'
+        "    await tb.step(3)\n\n@cocotb.test()\nasync def test_wrong_code(dut):\n    dut.keys.value = 1\n\n"
+        "def helper(x):\n    return x + 1\n\nprint('hi')\n```\nThese cover line 53."
+    )
+    parsed = parse_scenarios(reply)
+    assert [(p.name, p.runs) for p in parsed.pieces] == [
+        ("import random", False), ("LIMIT = 5", False), ("scenario_star", True),
+        ("scenario_wrong_code", True), ("helper", False),
+    ]
+    assert parsed.pieces[2].doc == "line 53: star key"
+    assert "@cocotb.test" not in parsed.pieces[3].source and "def scenario_wrong_code(dut)" in parsed.pieces[3].source
+    assert parsed.fixes == ("`test_wrong_code` is a test; made it the scenario `scenario_wrong_code` "
+                            "(the harness starts it after a reset)",)
+    assert parsed.problems == ("dropped top-level `print('hi')`: only definitions are kept",)
+    assert parsed.how == "fenced"
+
+
+def test_a_reply_cut_at_the_limit_keeps_its_complete_scenarios():
+    reply = "```python\nasync def scenario_a(tb, dut):\n    await tb.step(2)\n\nasync def scenario_b(tb, dut):\n    for i in range("
+    parsed = parse_scenarios(reply, truncated=True)
+    assert [p.name for p in parsed.scenarios] == ["scenario_a"]
+    (problem,) = parsed.problems
+    assert problem.startswith("dropped `async def scenario_b(tb, dut):`: not valid Python")
+    assert "cut off at the token limit" in problem
+
+
+def test_empty_prose_and_plain_def_replies_say_why():
+    assert parse_scenarios("").problems[0].startswith("the reply was empty")
+    assert "no ```python block" in parse_scenarios("I cannot help with that.").problems[0]
+    plain = parse_scenarios("```python\ndef scenario_x(tb, dut):\n    tb.set('a', 1)\n```")
+    assert plain.scenarios == () and "must be coroutines" in plain.problems[0]
+    nothing = parse_scenarios("```python\nX = 1\n```")
+    assert nothing.problems == ("the reply held no `async def scenario_...(tb, dut):` function",)
+
+
+def test_at_most_max_new_scenarios_per_reply():
+    body = "\n".join(f"async def scenario_{i}(tb, dut):\n    await tb.step(1)\n" for i in range(MAX_NEW + 2))
+    parsed = parse_scenarios(f"```python\n{body}```")
+    assert len(parsed.scenarios) == MAX_NEW
+    assert parsed.problems[0].startswith(f"only {MAX_NEW} new scenarios per step")
+
+
+def test_splice_round_trips_and_merge_renames_and_caps():
+    a = Scenario("scenario_a", "async def scenario_a(tb, dut):\n    await tb.step(1)", True)
+    helper = Scenario("helper", "def helper():\n    return 1", False)
+    again = Scenario("scenario_a", "async def scenario_a(tb, dut):\n    await tb.step(2)", True)
+    merged = merge([a, helper], [again])
+    assert [p.name for p in merged] == ["scenario_a", "helper", "scenario_a_2"]
+    assert "def scenario_a_2(tb, dut)" in merged[2].source
+    text = splice(SCAFFOLD, merged)
+    ast.parse(text)
+    assert text.index(BEGIN) < text.index("def scenario_a_2") < text.index(END)
+    assert "SCENARIOS = [scenario_a, scenario_a_2]" in text
+    assert "from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer, with_timeout" in text
+    assert [p.name for p in pieces_of(text)] == ["scenario_a", "helper", "scenario_a_2"]
+    assert splice(SCAFFOLD, []) == SCAFFOLD
+    many = [Scenario(f"scenario_{i}", f"async def scenario_{i}(tb, dut):\n    pass", True) for i in range(MAX_KEPT + 3)]
+    assert [p.name for p in merge(many[:MAX_KEPT], many[MAX_KEPT:])] == [p.name for p in many[3:]]
+
+
+def test_results_are_read_from_notes():
+    notes = ["output limit", "scenario scenario_a ok", "scenario scenario_b raised NameError: x at `y = x`"]
+    assert scenario_results(notes) == {"scenario_a": "ok", "scenario_b": "NameError: x at `y = x`"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_parse_scenarios_never_raises_and_keeps_only_valid_python(text):
+    parsed = parse_scenarios(text)
+    for piece in parsed.pieces:
+        ast.parse(piece.source)
+    ast.parse(splice(SCAFFOLD, list(parsed.pieces)))
