@@ -95,6 +95,10 @@ def clean_before_repair(step: Step, design, evaluator: Evaluator, after: bool) -
         return False  # rejected before simulation without the repair
     source = repair.get("unrepaired") or ""
     obs = evaluator.evaluate(design.build, Testbench(source, step.testbench.module), seed=step.seed)
+    if info.get("source") == "hybrid":
+        new = repair.get("unrepaired_new_scenarios") or []
+        results = scenario_results(obs.notes)
+        return obs.outcome is Outcome.PASSED and bool(new) and all(results.get(n) == "ok" for n in new)
     return ran_clean(step, obs)
 
 

@@ -117,6 +117,47 @@ def _fix_kwargs(source: str, fixes: list[str]) -> str:
     return source
 
 
+#: A Verilog sized or based literal (8'h0F, 'b1010, 32'd7, 16'hDEAD_BEEF) written into Python, where the
+#: quote opens a string and the line no longer parses. Literals with x/z digits have no Python value.
+_VERILOG_LITERAL = re.compile(r"(?<![\w'\"])(\d+)?'[sS]?([hHbBdDoO])([0-9a-fA-F_]+)\b(?!')")
+_BASES = {"h": 16, "b": 2, "d": 10, "o": 8}
+
+
+def fix_verilog_literals(source: str) -> tuple[str, list[str]]:
+    """Verilog literals -> Python integers, only where the code does not parse as it is.
+
+    ``8'h0F`` is ``0x0F`` (the width is dropped: drivers mask to the port width anyway). Returns the
+    text and one note per distinct literal rewritten; the text unchanged when it parses already.
+    """
+    try:
+        ast.parse(source)
+        return source, []
+    except SyntaxError:
+        pass
+    except (ValueError, RecursionError, MemoryError):
+        return source, []
+    seen: dict[str, str] = {}
+
+    def convert(m: re.Match[str]) -> str:
+        base = _BASES[m.group(2).lower()]
+        digits = m.group(3).replace("_", "")
+        try:
+            value = int(digits, base)
+        except ValueError:
+            return m.group(0)
+        prefix = {16: "0x", 2: "0b", 8: "0o", 10: ""}[base]
+        text = prefix + digits if base != 10 else str(value)
+        seen.setdefault(m.group(0), text)
+        return text
+
+    fixed = _VERILOG_LITERAL.sub(convert, source)
+    try:
+        ast.parse(fixed)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source, []
+    return fixed, [f"wrote Verilog literal `{old}` as the Python integer `{new}`" for old, new in seen.items()]
+
+
 _UNCALLED_AWAIT = re.compile(r"\bawait\s+tb\.(step|reset)\b(?!\s*\()")
 
 
@@ -220,7 +261,9 @@ def repair(source: str, ports: Iterable[str] = (), *, signals: Iterable[str] = (
     """
     fixes: list[str] = []
     findings: list[str] = []
-    text = _fix_kwargs(source, fixes)
+    text, literal_fixes = fix_verilog_literals(source)
+    fixes.extend(literal_fixes)
+    text = _fix_kwargs(text, fixes)
     try:
         ast.parse(text)
     except SyntaxError:

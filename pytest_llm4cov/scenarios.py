@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from pytest_llm4cov.repair import fix_verilog_literals
 from pytest_llm4cov.response import fenced_blocks
 
 PREFIX = "scenario_"
@@ -127,13 +128,16 @@ def _is_test_decorator(node: ast.expr) -> bool:
     return ast.unparse(target) in ("cocotb.test", "test")
 
 
-def parse_scenarios(text: str | None, *, truncated: bool = False, max_new: int = MAX_NEW) -> ParsedScenarios:
+def parse_scenarios(
+    text: str | None, *, truncated: bool = False, max_new: int = MAX_NEW, fix: bool = True
+) -> ParsedScenarios:
     """The scenarios in a model's reply; never raises. Broken pieces are dropped, each with a reason.
 
     Kept at top level: ``async def`` (a scenario when it is named ``scenario_*`` or ``test_*`` or is
-    decorated ``@cocotb.test()``; otherwise a helper coroutine), ``def``, constants and imports. A test
-    function becomes a scenario (decorator dropped, renamed), which changes how it is started, not what
-    it does.
+    decorated ``@cocotb.test()``; otherwise a helper coroutine), ``def``, constants and imports. With
+    ``fix`` (the default), Verilog literals become Python integers and a test function becomes a
+    scenario (decorator dropped, renamed: how it is started changes, not what it does); ``fix=False``
+    gives what the reply holds as written (the "before repair" measurement).
     """
     if not text or not text.strip():
         return ParsedScenarios((), problems=("the reply was empty: write scenario functions in one ```python block",))
@@ -146,6 +150,9 @@ def parse_scenarios(text: str | None, *, truncated: bool = False, max_new: int =
     for chunk in _chunks(code):
         if not chunk.strip():
             continue
+        if fix:
+            chunk, literal_fixes = fix_verilog_literals(chunk)
+            fixes.extend(f for f in literal_fixes if f not in fixes)
         try:
             tree = ast.parse(chunk)
         except SyntaxError as exc:
@@ -154,7 +161,7 @@ def parse_scenarios(text: str | None, *, truncated: bool = False, max_new: int =
             problems.append(f"dropped `{first[:80]}`: not valid Python ({exc.msg}, line {exc.lineno}){cut}")
             continue
         for node in tree.body:
-            piece = _piece(chunk, node, fixes, problems)
+            piece = _piece(chunk, node, fixes, problems, fix)
             if piece is not None:
                 pieces.append(piece)
     runs = [p for p in pieces if p.runs]
@@ -167,12 +174,12 @@ def parse_scenarios(text: str | None, *, truncated: bool = False, max_new: int =
     return ParsedScenarios(tuple(pieces), tuple(fixes), tuple(problems), how)
 
 
-def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str]) -> Scenario | None:
+def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fix: bool = True) -> Scenario | None:
     source = ast.get_source_segment(chunk, node) or ""
     if isinstance(node, ast.AsyncFunctionDef):
         is_test = any(_is_test_decorator(d) for d in node.decorator_list)
         name = node.name
-        if is_test or name.startswith("test_"):
+        if fix and (is_test or name.startswith("test_")):
             new = PREFIX + (name[len("test_"):] if name.startswith("test_") else name)
             source = re.sub(rf"\bdef\s+{re.escape(name)}\b", f"def {new}", source, count=1)
             fixes.append(f"`{name}` is a test; made it the scenario `{new}` (the harness starts it after a reset)")

@@ -80,3 +80,15 @@ def test_cocotb_fork_and_internal_signals():
     assert [f for f in r.findings if "dut." in f] == [
         "line 5: `dut.nothing` is not a port of the design (ports: clk, count, en, rst_n)"
     ]
+
+
+def test_verilog_literals_become_python_integers_only_where_the_code_does_not_parse():
+    src = "async def s(tb, dut):\n    tb.set('paddr', 8'h0F)\n    tb.set('pwdata', 32'hDEAD_BEEF)\n    tb.set('m', 'b101)\n"
+    r = repair(src, PORTS)
+    assert "tb.set('paddr', 0x0F)" in r.source and "0xDEADBEEF" in r.source and "0b101" in r.source
+    assert "wrote Verilog literal `8'h0F` as the Python integer `0x0F`" in r.fixes
+    ast.parse(r.source)
+    valid = "x = 'h10'\ny = \"it's 8'h00\"\n"  # parses as it is: left alone
+    assert repair(valid, PORTS).source == valid and repair(valid, PORTS).fixes == []
+    unknown = "x = 4'bxx01\n"  # no Python value: left for the syntax error to report
+    assert repair(unknown, PORTS).source == unknown

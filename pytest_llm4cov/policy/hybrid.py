@@ -112,6 +112,9 @@ class HybridPolicy(Policy):
             notes=notes,
             repair={"fixes": list(parsed.fixes) + fixed.fixes, "findings": list(parsed.problems) + fixed.findings},
         )
-        if fixed.fixes:
-            info["repair"]["unrepaired"] = spliced
+        if fixed.fixes or parsed.fixes:
+            # What would have run without any repair: the reply as written, spliced the same way.
+            raw = merge(kept, parse_scenarios(text, truncated=usage.truncated, fix=False).pieces)
+            info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw)
+            info["repair"]["unrepaired_new_scenarios"] = [p.name for p in raw if p.runs and p.name not in old]
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)

@@ -55,6 +55,14 @@ def test_a_reply_cut_at_the_limit_keeps_its_complete_scenarios():
     assert "cut off at the token limit" in problem
 
 
+def test_verilog_literals_in_a_scenario_are_repaired_not_dropped():
+    parsed = parse_scenarios("```python\nasync def scenario_w(tb, dut):\n    tb.set('paddr', 8'h04)\n    await tb.step(1)\n```")
+    (scenario,) = parsed.scenarios
+    assert "tb.set('paddr', 0x04)" in scenario.source
+    assert parsed.fixes == ("wrote Verilog literal `8'h04` as the Python integer `0x04`",)
+    assert parsed.problems == ()
+
+
 def test_empty_prose_and_plain_def_replies_say_why():
     assert parse_scenarios("").problems[0].startswith("the reply was empty")
     assert "no ```python block" in parse_scenarios("I cannot help with that.").problems[0]
