@@ -77,9 +77,9 @@ def hybrid_interface(iface: DesignInterface) -> str:
     lines = [f"- handled by the testbench: {', '.join(f'`{x}`' for x in handled)}" if handled else "- no clock, no reset"]
     lines.append(f"- inputs you drive with `tb.set`: {ports([p for p in iface.data_inputs if p.direction == 'input'])}")
     lines.append(f"- outputs: {ports([p for p in iface.outputs if p.direction == 'output'])}")
-    params = [p for p in iface.parameters if not p.local]
-    if params:
-        lines.append("- parameters: " + ", ".join(f"`{p.name}` = {p.value}" for p in params))
+    if iface.parameters:
+        lines.append("- parameters and localparams, defined as Python constants of the same name: "
+                     + ", ".join(f"`{p.name}` = {p.value}" for p in iface.parameters))
     lines.append("- internal signals: read them with `tb.read(\"name\")` using the names in the RTL")
     return "\n".join(lines)
 

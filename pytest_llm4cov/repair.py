@@ -158,6 +158,20 @@ def fix_verilog_literals(source: str) -> tuple[str, list[str]]:
     return fixed, [f"wrote Verilog literal `{old}` as the Python integer `{new}`" for old, new in seen.items()]
 
 
+def verilog_int(text: str) -> int | None:
+    """The value of a Verilog number (``8'd126``, ``'hFF``, ``42``), or None (x/z digits, expressions)."""
+    text = text.strip()
+    if re.fullmatch(r"\d[\d_]*", text):
+        return int(text.replace("_", ""))
+    m = _VERILOG_LITERAL.fullmatch(text)
+    if not m:
+        return None
+    try:
+        return int(m.group(3).replace("_", ""), _BASES[m.group(2).lower()])
+    except ValueError:
+        return None
+
+
 _UNCALLED_AWAIT = re.compile(r"\bawait\s+tb\.(step|reset)\b(?!\s*\()")
 
 

@@ -14,8 +14,9 @@ Data flows one way: reply -> ``parse_scenarios`` -> ``splice`` -> testbench -> e
 from __future__ import annotations
 
 import ast
+import keyword
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pytest_llm4cov.repair import fix_verilog_literals
@@ -243,13 +244,33 @@ def merge(kept: Sequence[Scenario], new: Sequence[Scenario]) -> list[Scenario]:
     return out
 
 
-def splice(scaffold: str, pieces: Sequence[Scenario], author: str = "a model") -> str:
-    """The scaffold testbench with ``pieces`` and the harness appended; the scaffold alone when empty."""
+def constants_block(constants: Mapping[str, int], scaffold: str) -> str:
+    """The RTL's parameters as Python constants, so scenarios can name them as the RTL does (models do);
+    names the scaffold defines itself, or that are no Python identifier, are left out."""
+    taken = set(re.findall(r"^([A-Za-z_]\w*)\s*=", scaffold, re.MULTILINE)) | {"tb", "dut"}
+    lines = [
+        f"{name} = {value:#x}" if value > 9 else f"{name} = {value}"
+        for name, value in constants.items()
+        if name.isidentifier() and not keyword.iskeyword(name) and name not in taken
+    ]
+    if not lines:
+        return ""
+    return "# The RTL's parameters and localparams, under the names the RTL gives them.\n" + "\n".join(lines) + "\n"
+
+
+def splice(
+    scaffold: str, pieces: Sequence[Scenario], author: str = "a model", constants: Mapping[str, int] | None = None
+) -> str:
+    """The scaffold testbench with ``pieces`` (after the RTL's ``constants``) and the harness appended;
+    the scaffold alone when there are no pieces."""
     if not pieces:
         return scaffold
     if SCAFFOLD_IMPORT not in scaffold:
         raise ValueError("the scaffold lacks its trigger import; was it rendered from templates/stimulus_tb.py?")
     body = "\n\n\n".join(p.source.rstrip() for p in pieces)
+    consts = constants_block(constants or {}, scaffold)
+    if consts:
+        body = f"{consts}\n\n{body}"
     names = ", ".join(p.name for p in pieces if p.runs)
     header = (
         f"# Directed scenarios written by {author} for points the stimulus above missed. Each starts after\n"

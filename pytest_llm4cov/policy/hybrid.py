@@ -11,7 +11,7 @@ first attempt is the scaffold alone: there is nothing to aim at before a first o
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any, ClassVar
 
 from pytest_llm4cov.hybrid_prompt import render_hybrid_prompt
@@ -19,7 +19,8 @@ from pytest_llm4cov.policy.base import Policy, Proposal
 from pytest_llm4cov.policy.builtin import BuiltinPolicy
 from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy
 from pytest_llm4cov.prompt import PROMPT_VERSION
-from pytest_llm4cov.repair import repair_for
+from pytest_llm4cov.design import Design
+from pytest_llm4cov.repair import repair_for, verilog_int
 from pytest_llm4cov.scenarios import MAX_NEW, SCENARIO_CYCLES, merge, parse_scenarios, pieces_of, scenario_results, splice
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench
@@ -30,6 +31,12 @@ DEFAULT_MAX_TOKENS = 512
 #: Prompt cap in tokens: the spec, then the RTL are trimmed to fit, as in the whole-module prompt. On two
 #: CPU cores the 1.5B evaluates ~60 prompt tokens/s: a 4,700-token first prompt cost 80 s of a 110 s step.
 DEFAULT_PROMPT_TOKENS = 4096
+
+
+def rtl_constants(design: Design) -> dict[str, int]:
+    """The top module's parameters and localparams with a plain integer value."""
+    values = {p.name: verilog_int(p.value) for p in design.interface.parameters}
+    return {name: value for name, value in values.items() if value is not None}
 
 
 class HybridPolicy(Policy):
@@ -79,10 +86,13 @@ class HybridPolicy(Policy):
         previous = pieces_of(state.testbench.source) if state.testbench is not None else []
         results = scenario_results(obs.notes) if obs is not None else {}
         kept = [p for p in previous if not p.runs or results.get(p.name) == "ok"]
-        info: dict[str, Any] = {"source": self.name, "scaffold": scaffold.info, "kept_scenarios": [p.name for p in kept if p.runs]}
+        info: dict[str, Any] = {
+            "source": self.name, "scaffold": scaffold.info, "kept_scenarios": [p.name for p in kept if p.runs]
+        }
         if obs is None or not obs.has_coverage:
             info["model_called"] = False
-            return Proposal(Testbench(splice(scaffold.testbench.source, kept), scaffold.testbench.module), info=info)
+            source = splice(scaffold.testbench.source, kept, constants=rtl_constants(design))
+            return Proposal(Testbench(source, scaffold.testbench.module), info=info)
         prompt = render_hybrid_prompt(
             state, previous, results, budget_tokens=self.prompt_tokens, count_tokens=self.model.count_tokens
         )
@@ -91,7 +101,8 @@ class HybridPolicy(Policy):
         parsed = parse_scenarios(text, truncated=usage.truncated)
         merged = merge(kept, parsed.pieces)
         old = {p.name for p in kept}
-        spliced = splice(scaffold.testbench.source, merged)
+        constants = rtl_constants(design)
+        spliced = splice(scaffold.testbench.source, merged, constants=constants)
         fixed = repair_for(design, spliced)
         notes = [f"repaired: {f}" for f in parsed.fixes] + [f"problem: {p}" for p in parsed.problems] + fixed.notes
         info.update(
@@ -100,12 +111,7 @@ class HybridPolicy(Policy):
             prompt_tokens_estimate=prompt.tokens,
             prompt_cuts=list(prompt.cuts),
             messages=len(prompt.messages),
-            usage={
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "finish_reason": usage.finish_reason,
-                "cached_tokens": usage.cached_tokens,
-            },
+            usage=asdict(usage),
             latency_s=round(latency, 3),
             extracted=parsed.how,
             new_scenarios=[p.name for p in merged if p.runs and p.name not in old],
@@ -115,6 +121,6 @@ class HybridPolicy(Policy):
         if fixed.fixes or parsed.fixes:
             # What would have run without any repair: the reply as written, spliced the same way.
             raw = merge(kept, parse_scenarios(text, truncated=usage.truncated, fix=False).pieces)
-            info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw)
+            info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw, constants=constants)
             info["repair"]["unrepaired_new_scenarios"] = [p.name for p in raw if p.runs and p.name not in old]
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)

@@ -109,3 +109,15 @@ def test_parse_scenarios_never_raises_and_keeps_only_valid_python(text):
     for piece in parsed.pieces:
         ast.parse(piece.source)
     ast.parse(splice(SCAFFOLD, list(parsed.pieces)))
+
+
+def test_rtl_constants_are_defined_before_the_scenarios_unless_the_scaffold_owns_the_name():
+    from pytest_llm4cov.scenarios import constants_block
+
+    a = Scenario("scenario_a", "async def scenario_a(tb, dut):\n    tb.set('paddr', A_CTRL)", True)
+    text = splice(SCAFFOLD + "SEED = 3\n", [a], constants={"A_CTRL": 0, "SYNC": 126, "SEED": 9, "class": 1})
+    ast.parse(text)
+    assert "A_CTRL = 0\nSYNC = 0x7e\n" in text
+    assert text.index("SYNC = 0x7e") < text.index("async def scenario_a")
+    assert "SEED = 9" not in text and "class = 1" not in text
+    assert constants_block({}, SCAFFOLD) == ""
