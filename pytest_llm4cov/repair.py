@@ -175,14 +175,23 @@ def verilog_int(text: str) -> int | None:
 _UNCALLED_AWAIT = re.compile(r"\bawait\s+tb\.(step|reset)\b(?!\s*\()")
 
 
+_AWAITED_PLAIN_CALL = re.compile(r"\bawait\s+(tb\.(set|read)\s*\()")
+
+
 def _fix_uncalled_awaits(source: str, fixes: list[str]) -> str:
-    """``await tb.step`` (the method, never callable that way) -> ``await tb.step()``."""
+    """``await tb.step`` (the method, never awaitable that way) -> ``await tb.step()``, and
+    ``await tb.set(...)`` / ``await tb.read(...)`` (plain calls: awaiting their result always raises)
+    -> the call alone."""
     found = sorted(set(_UNCALLED_AWAIT.findall(source)))
-    if not found:
-        return source
-    fixes.append("awaited " + ", ".join(f"`tb.{m}`" for m in found) + " without calling it; wrote "
-                 + ", ".join(f"`tb.{m}()`" for m in found))
-    return _UNCALLED_AWAIT.sub(lambda m: f"await tb.{m.group(1)}()", source)
+    if found:
+        fixes.append("awaited " + ", ".join(f"`tb.{m}`" for m in found) + " without calling it; wrote "
+                     + ", ".join(f"`tb.{m}()`" for m in found))
+        source = _UNCALLED_AWAIT.sub(lambda m: f"await tb.{m.group(1)}()", source)
+    plain = sorted({m.group(2) for m in _AWAITED_PLAIN_CALL.finditer(source)})
+    if plain:
+        fixes.append(", ".join(f"`tb.{m}(...)`" for m in plain) + " is a plain call, not a coroutine: removed the `await`")
+        source = _AWAITED_PLAIN_CALL.sub(lambda m: m.group(1), source)
+    return source
 
 
 def _add_imports(source: str, tree: ast.AST, fixes: list[str]) -> str:

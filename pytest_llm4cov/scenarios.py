@@ -148,6 +148,13 @@ def parse_scenarios(
     pieces: list[Scenario] = []
     fixes: list[str] = []
     problems: list[str] = []
+    if fix and truncated and how != "fenced":
+        # The reply stopped mid-line at the token limit: its last line is unfinished (`await tb` parses,
+        # and raises when run), so it goes; a scenario left without a body is dropped below.
+        lines = code.rstrip("\n").splitlines()
+        if lines:
+            fixes.append(f"the reply was cut off at the token limit: dropped its unfinished last line `{lines[-1].strip()[:60]}`")
+            code = "\n".join(lines[:-1])
     for chunk in _chunks(code):
         if not chunk.strip():
             continue

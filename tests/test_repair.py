@@ -92,3 +92,9 @@ def test_verilog_literals_become_python_integers_only_where_the_code_does_not_pa
     assert repair(valid, PORTS).source == valid and repair(valid, PORTS).fixes == []
     unknown = "x = 4'bxx01\n"  # no Python value: left for the syntax error to report
     assert repair(unknown, PORTS).source == unknown
+
+
+def test_awaiting_a_plain_scaffold_call_loses_the_await():
+    r = repair("async def s(tb, dut):\n    await tb.set('a', 1)\n    x = await tb.read('b')\n", PORTS)
+    assert r.source == "async def s(tb, dut):\n    tb.set('a', 1)\n    x = tb.read('b')\n"
+    assert r.fixes == ["`tb.read(...)`, `tb.set(...)` is a plain call, not a coroutine: removed the `await`"]

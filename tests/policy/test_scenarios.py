@@ -63,6 +63,15 @@ def test_verilog_literals_in_a_scenario_are_repaired_not_dropped():
     assert parsed.problems == ()
 
 
+def test_the_unfinished_last_line_of_a_cut_reply_is_dropped():
+    reply = "```python\nasync def scenario_a(tb, dut):\n    tb.set('a', 1)\n    await tb.step(2)\n    await tb"
+    parsed = parse_scenarios(reply, truncated=True)
+    (scenario,) = parsed.scenarios
+    assert scenario.source.rstrip().endswith("await tb.step(2)")
+    assert parsed.fixes == ("the reply was cut off at the token limit: dropped its unfinished last line `await tb`",)
+    assert parse_scenarios(reply, truncated=True, fix=False).scenarios[0].source.rstrip().endswith("await tb")
+
+
 def test_empty_prose_and_plain_def_replies_say_why():
     assert parse_scenarios("").problems[0].startswith("the reply was empty")
     assert "no ```python block" in parse_scenarios("I cannot help with that.").problems[0]
