@@ -131,8 +131,9 @@ def render_hybrid_feedback(
     if notes:
         scenarios = f"{scenarios}\n{notes}\n" if scenarios else f"{notes}\n"
     listed, cut = _uncovered_text(group_uncovered(obs, design), max_groups, per_group)
+    inputs = ", ".join(f'"{p.name}"' for p in design.interface.data_inputs if p.direction == "input") or "none"
     text = template("hybrid_feedback").substitute(
-        headline=headline, scenarios=f"{scenarios}\n" if scenarios else "", uncovered=listed
+        headline=headline, scenarios=f"{scenarios}\n" if scenarios else "", uncovered=listed, inputs=inputs
     )
     return text, [cut] if cut else []
 

@@ -81,6 +81,7 @@ def test_scenarios_run_isolated_and_their_results_are_fed_back(combo_lock, evalu
     assert "Scenario `scenario_typo` raised NameError" in feedback and "tb.set(\"keys\", undefined_key)" in feedback
     assert "Before the run, static repair of the testbench:" in feedback
     assert "Uncovered points, grouped by source line" in feedback
+    assert 'the only names `tb.set` takes: "keys".' in feedback
 
     # Step 2 keeps the scenario that ran, drops the two that raised, renames the new one.
     source = steps[2].testbench.source
