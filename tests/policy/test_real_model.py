@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.model, pytest.mark.simulator]
 
 MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 #: What static repair rewrites: a handle assignment (`dut.x = 1`) and the cocotb 1.x `units=` keyword.
-NEEDS_REPAIR = re.compile(r"^\s*dut(\.\w+)+\s*=(?!=)|\bunits\s*=", re.MULTILINE)
+NEEDS_REPAIR = re.compile(r"^\s*dut(\.\w+)+(?<!\.value)\s*=(?!=)|\bunits\s*=", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
