@@ -37,6 +37,7 @@ from pytest_llm4cov.evaluator import Evaluator
 from pytest_llm4cov.loop import LoopResult, Step, run_loop
 from pytest_llm4cov.observation import Outcome
 from pytest_llm4cov.policy import get_policy
+from pytest_llm4cov.runlog import RunLogWriter
 from pytest_llm4cov.scenarios import scenario_results
 from pytest_llm4cov.testbench import Testbench
 
@@ -75,15 +76,18 @@ def model_called(step: Step) -> bool:
     return bool(info.get("model_called", "usage" in info))
 
 
-def ran_clean(step: Step, obs=None) -> bool:
+def scenarios_ran(obs, new: list[str]) -> bool:
+    """A hybrid step's model output ran clean: it had new scenarios and each reported ``ok``."""
+    results = scenario_results(obs.notes)
+    return obs.outcome is Outcome.PASSED and bool(new) and all(results.get(n) == "ok" for n in new)
+
+
+def ran_clean(step: Step) -> bool:
     """Did the model's part of this step run clean (see the module docstring)?"""
-    obs = obs or step.observation
     info = step.proposal.info if step.proposal else {}
     if info.get("source") == "hybrid":
-        new = info.get("new_scenarios") or []
-        results = scenario_results(obs.notes)
-        return obs.outcome is Outcome.PASSED and bool(new) and all(results.get(n) == "ok" for n in new)
-    return obs.outcome is Outcome.PASSED and not info.get("parse_error")
+        return scenarios_ran(step.observation, info.get("new_scenarios") or [])
+    return step.observation.outcome is Outcome.PASSED and not info.get("parse_error")
 
 
 def clean_before_repair(step: Step, design, evaluator: Evaluator, after: bool) -> bool:
@@ -96,10 +100,8 @@ def clean_before_repair(step: Step, design, evaluator: Evaluator, after: bool) -
     source = repair.get("unrepaired") or ""
     obs = evaluator.evaluate(design.build, Testbench(source, step.testbench.module), seed=step.seed)
     if info.get("source") == "hybrid":
-        new = repair.get("unrepaired_new_scenarios") or []
-        results = scenario_results(obs.notes)
-        return obs.outcome is Outcome.PASSED and bool(new) and all(results.get(n) == "ok" for n in new)
-    return ran_clean(step, obs)
+        return scenarios_ran(obs, repair.get("unrepaired_new_scenarios") or [])
+    return obs.outcome is Outcome.PASSED  # unrepaired_error is None: the unrepaired code parsed
 
 
 def summarize(name: str, design, result: LoopResult, evaluator: Evaluator, wall: float) -> dict[str, Any]:
@@ -149,15 +151,12 @@ def run_config(config: str, folders: list[Path], args: argparse.Namespace) -> No
     load_s = time.monotonic() - started
     evaluator = Evaluator()
     settings = policy.settings()
+    (args.out / "runs").mkdir(parents=True, exist_ok=True)
+    log = RunLogWriter(args.out / "runs" / f"{config}.jsonl")
     try:
         for folder in todo:
             design = load_design(folder)
             t0 = time.monotonic()
-            log_dir = args.out / "runs"
-            log_dir.mkdir(parents=True, exist_ok=True)
-            from pytest_llm4cov.runlog import RunLogWriter
-
-            log = RunLogWriter(log_dir / f"{config}.jsonl")
             result = run_loop(design, policy, evaluator, iterations=args.iterations, seed=args.seed, log=log)
             item = summarize(folder.name, design, result, evaluator, time.monotonic() - t0)
             item["difficulty"] = difficulty(folder)
@@ -165,7 +164,6 @@ def run_config(config: str, folders: list[Path], args: argparse.Namespace) -> No
             print(f"  {config:12} {folder.name:20} {item['score']:7.1%} steps {item['steps']} "
                   f"clean {item['clean_after']}/{item['model_steps']} (before repair {item['clean_before']}) "
                   f"tokens {item['tokens_in']}/{item['tokens_out']} {item['wall_s']:.0f} s", flush=True)
-            args.out.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps({
                 "config": config, "iterations": args.iterations, "seed": args.seed, "load_s": round(load_s, 1),
                 "settings": settings, "items": [done[k] for k in sorted(done)],

@@ -34,9 +34,9 @@ from pytest_llm4cov.state import State
 
 #: Failed scenarios shown with their code; more are listed by name only.
 SHOWN_FAILURES = 2
-#: (unused, uncovered line groups, points per group), tried in order until the feedback fits: a small
-#: model does better with the dozen most valuable lines than with every toggle bit.
-HYBRID_DETAIL_LEVELS: tuple[tuple[int, int, int], ...] = ((0, 12, 4), (0, 6, 3), (0, 3, 2))
+#: (uncovered line groups, points per group), tried in order until the feedback fits: a small model
+#: does better with the dozen most valuable lines than with every toggle bit.
+HYBRID_DETAIL_LEVELS: tuple[tuple[int, int], ...] = ((12, 4), (6, 3), (3, 2))
 
 
 def example_scenario(iface: DesignInterface) -> str:
@@ -112,12 +112,12 @@ def _scenarios_text(kept: Sequence[Scenario], results: Mapping[str, str]) -> str
 
 
 def render_hybrid_feedback(
-    state: State, kept: Sequence[Scenario], results: Mapping[str, str], level: tuple[int, int, int]
+    state: State, kept: Sequence[Scenario], results: Mapping[str, str], level: tuple[int, int]
 ) -> tuple[str, list[str]]:
     obs = state.observation
     assert obs is not None
     design = state.design
-    _, max_groups, per_group = level
+    max_groups, per_group = level
     metrics = ", ".join(f"{m} {s.covered}/{s.total}" for m, s in obs.metrics.items()) or "no points"
     if obs.outcome is Outcome.PASSED:
         headline = f"The testbench reached {_percent(obs.score or 0.0)} coverage (target {_percent(design.target)}): {metrics}."

@@ -16,27 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pytest_llm4cov.response import COCOTB_NAMES
+
 if TYPE_CHECKING:
     from pytest_llm4cov.design import Design
 
 #: Imports a cocotb testbench may use without saying so; added when a name is used but never imported.
-STANDARD_IMPORTS = {
-    "cocotb": "import cocotb",
-    "random": "import random",
-    "math": "import math",
-    "Clock": "from cocotb.clock import Clock",
-    "RisingEdge": "from cocotb.triggers import RisingEdge",
-    "FallingEdge": "from cocotb.triggers import FallingEdge",
-    "ClockCycles": "from cocotb.triggers import ClockCycles",
-    "Timer": "from cocotb.triggers import Timer",
-    "ReadOnly": "from cocotb.triggers import ReadOnly",
-    "ReadWrite": "from cocotb.triggers import ReadWrite",
-    "Edge": "from cocotb.triggers import Edge",
-    "First": "from cocotb.triggers import First",
-    "Combine": "from cocotb.triggers import Combine",
-    "with_timeout": "from cocotb.triggers import with_timeout",
-    "NextTimeStep": "from cocotb.triggers import NextTimeStep",
-}
+#: The same table the reply check names its missing imports from, so repair fixes what it rejects.
+STANDARD_IMPORTS = {**COCOTB_NAMES, "math": "import math"}
 
 #: cocotb 1.x keyword arguments renamed in 2.x.
 RENAMED_KWARGS = {"units": "unit"}
@@ -156,20 +143,6 @@ def fix_verilog_literals(source: str) -> tuple[str, list[str]]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return source, []
     return fixed, [f"wrote Verilog literal `{old}` as the Python integer `{new}`" for old, new in seen.items()]
-
-
-def verilog_int(text: str) -> int | None:
-    """The value of a Verilog number (``8'd126``, ``'hFF``, ``42``), or None (x/z digits, expressions)."""
-    text = text.strip()
-    if re.fullmatch(r"\d[\d_]*", text):
-        return int(text.replace("_", ""))
-    m = _VERILOG_LITERAL.fullmatch(text)
-    if not m:
-        return None
-    try:
-        return int(m.group(3).replace("_", ""), _BASES[m.group(2).lower()])
-    except ValueError:
-        return None
 
 
 _UNCALLED_AWAIT = re.compile(r"\bawait\s+tb\.(step|reset)\b(?!\s*\()")

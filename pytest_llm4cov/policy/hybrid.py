@@ -20,7 +20,8 @@ from pytest_llm4cov.policy.builtin import BuiltinPolicy
 from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy
 from pytest_llm4cov.prompt import PROMPT_VERSION
 from pytest_llm4cov.design import Design
-from pytest_llm4cov.repair import repair_for, verilog_int
+from pytest_llm4cov.policy.rtl_facts import parse_number
+from pytest_llm4cov.repair import repair_for
 from pytest_llm4cov.scenarios import MAX_NEW, SCENARIO_CYCLES, merge, parse_scenarios, pieces_of, scenario_results, splice
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench
@@ -35,7 +36,7 @@ DEFAULT_PROMPT_TOKENS = 4096
 
 def rtl_constants(design: Design) -> dict[str, int]:
     """The top module's parameters and localparams with a plain integer value."""
-    values = {p.name: verilog_int(p.value) for p in design.interface.parameters}
+    values = {p.name: parse_number(p.value) for p in design.interface.parameters}
     return {name: value for name, value in values.items() if value is not None}
 
 

@@ -57,17 +57,21 @@ def _check_repair(record) -> None:
         assert NEEDS_REPAIR.search(record.testbench) is None
 
 
+def _run_two_steps(name: str, policy, evaluator, tmp_path):
+    """Two loop steps of ``policy`` on a bundled design; the result and its run-log records."""
+    log = RunLogWriter(tmp_path / "runlog.jsonl")
+    try:
+        result = run_loop(_design(name), policy, evaluator, iterations=2, seed=0, log=log)
+    finally:
+        policy.close()
+    return result, list(read_runlog(tmp_path / "runlog.jsonl"))
+
+
 def test_whole_module_mode_on_a_combinational_design(real_gguf, evaluator, tmp_path):
     from pytest_llm4cov.policy.llamacpp import LlamaCppPolicy
 
-    design = _design("lzc32")
     policy = LlamaCppPolicy(real_gguf, n_ctx=8192, max_tokens=1536, threads=os.cpu_count())
-    log = RunLogWriter(tmp_path / "runlog.jsonl")
-    try:
-        result = run_loop(design, policy, evaluator, iterations=2, seed=0, log=log)
-    finally:
-        policy.close()
-    records = list(read_runlog(tmp_path / "runlog.jsonl"))
+    result, records = _run_two_steps("lzc32", policy, evaluator, tmp_path)
     assert len(records) == len(result.steps) >= 1
     for record in records:
         assert record.proposal["raw_text"].strip()
@@ -83,14 +87,8 @@ def test_hybrid_mode_on_a_clocked_design(real_gguf, evaluator, tmp_path):
     from pytest_llm4cov.policy.hybrid import HybridPolicy
     from pytest_llm4cov.policy.llamacpp import LlamaCppPolicy
 
-    design = _design("combo_lock")
     policy = HybridPolicy(LlamaCppPolicy(real_gguf, n_ctx=8192, threads=os.cpu_count()), max_tokens=384)
-    log = RunLogWriter(tmp_path / "runlog.jsonl")
-    try:
-        result = run_loop(design, policy, evaluator, iterations=2, seed=0, log=log)
-    finally:
-        policy.close()
-    records = list(read_runlog(tmp_path / "runlog.jsonl"))
+    result, records = _run_two_steps("combo_lock", policy, evaluator, tmp_path)
     assert [r.proposal["model_called"] for r in records] == [False, True]
     model_step = records[1]
     assert model_step.proposal["raw_text"].strip()
