@@ -286,3 +286,12 @@ def splice(
     harness = HARNESS.format(names=names, cycles=SCENARIO_CYCLES, prefix=PREFIX)
     text = scaffold.replace(SCAFFOLD_IMPORT, HYBRID_IMPORT, 1).rstrip("\n")
     return f"{text}\n\n\n{BEGIN}\n{header}\n\n{body}\n{END}\n\n{harness}"
+
+
+def unsplice(source: str) -> str:
+    """The scaffold a hybrid testbench was spliced from (``splice``'s inverse): run alone, it tells what
+    the scenarios themselves added (the trainer's curation)."""
+    begin = source.find(BEGIN)
+    if begin < 0:
+        return source
+    return source[:begin].rstrip("\n").replace(HYBRID_IMPORT, SCAFFOLD_IMPORT, 1) + "\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pytest_llm4cov import Llm4covError
-from pytest_llm4cov.policy.base import Policy, Proposal
+from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, render_prompt
 from pytest_llm4cov.repair import Repair, repair_for
 from pytest_llm4cov.response import ParsedReply, check_module, parse_reply
@@ -352,3 +352,11 @@ def policy_from_settings(settings: Any) -> Policy:
         return backend
     assert isinstance(backend, ModelPolicy)
     return HybridPolicy(backend)
+
+
+def _model_policy(model: str, **options: Any) -> Policy:
+    """``get_policy("model", model=SPEC, ...)``: whole-module mode over the model ``SPEC`` names."""
+    return build_model_policy(model, **options)
+
+
+POLICIES["model"] = _model_policy

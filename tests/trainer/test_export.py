@@ -1,0 +1,51 @@
+"""Export: the trained LoRA adapter becomes a GGUF adapter that the plugin's llama-cpp backend loads and runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import DESIGNS
+from pytest_llm4cov.design import load_design
+from pytest_llm4cov.loop import run_loop
+from pytest_llm4cov.policy import get_policy
+from pytest_llm4cov.runlog import RunLogWriter, read_runlog
+from trainer.export import ExportConfig, export_gguf, sha256_of
+
+from .test_sft import trained_tiny, tiny_set  # noqa: F401 - the session's trained tiny adapter
+
+
+@pytest.fixture(scope="module")
+def exported(trained_tiny, tiny_gguf, tmp_path_factory):  # noqa: F811
+    out = tmp_path_factory.mktemp("export")
+    return export_gguf(ExportConfig(train_dir=str(trained_tiny), base_gguf=str(tiny_gguf), out=str(out)))
+
+
+def test_adapter_gguf_and_model_card(exported, tiny_gguf):
+    assert exported.name == "adapter.gguf" and exported.read_bytes()[:4] == b"GGUF"
+    card = json.loads((exported.parent / "model-card.json").read_text())
+    assert card["base_gguf_sha256"] == sha256_of(tiny_gguf)
+    assert card["files"]["adapter_gguf"]["checked_on"] == tiny_gguf.name
+    assert card["training"]["optimizer_steps"] >= 12
+
+
+@pytest.mark.simulator
+def test_exported_adapter_runs_in_the_llama_cpp_backend(exported, tiny_gguf, evaluator, tmp_path):
+    policy = get_policy("model", model=str(tiny_gguf), adapter=str(exported), max_tokens=24, n_ctx=8192, threads=1)
+    try:
+        log = tmp_path / "runlog.jsonl"
+        run_loop(load_design(DESIGNS / "counter4"), policy, evaluator, iterations=1, seed=0, log=RunLogWriter(log))
+    finally:
+        policy.close()
+    (record,) = list(read_runlog(log))
+    assert record.policy["settings"]["adapter"] == str(exported)
+    assert record.policy["settings"]["backend"] == "llama-cpp"
+    assert record.proposal["usage"]["completion_tokens"] > 0  # the adapted model generated text
+
+
+def test_export_without_training_output_is_one_clear_error(tmp_path):
+    from pytest_llm4cov import Llm4covError
+
+    with pytest.raises(Llm4covError, match="no adapter/ or model/ from the train stage"):
+        export_gguf(ExportConfig(train_dir=str(tmp_path), out=str(tmp_path / "x")))
