@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the pipeline a config file describes (trainer/configs/*.toml)")
     run.add_argument("config", help="the pipeline's TOML file")
     run.add_argument("--only", default="", help="run only these stages (comma-separated), wiring the rest")
+    run.add_argument("--out", default=None, help="the root output folder (default: the file's out)")
+    run.add_argument("--dry-run", action="store_true", help="check every stage's settings and wiring, run nothing")
     for name, (cls, _fn, text) in _stages().items():
         p = sub.add_parser(name, help=text, description=(cls.__doc__ or text).strip())
         p.add_argument("--config", help="a TOML file with this stage's settings (its [%s] table or top level)" % name)
@@ -59,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from trainer.pipeline import run_pipeline
 
-            run_pipeline(args.config, [s for s in args.only.split(",") if s] or None)
+            run_pipeline(args.config, [s for s in args.only.split(",") if s] or None, out=args.out,
+                         dry_run=args.dry_run)
             return 0
         cls, fn, _text = _stages()[args.command]
         base = {}

@@ -37,6 +37,8 @@ class EvaluateConfig:
     base_gguf: str = option("", "the student's base GGUF ('tiny': the tiny test model)")
     adapter: str = option("", "the trained GGUF adapter (the export stage's adapter.gguf)")
     teacher: str = option("", "the teacher: FILE.gguf, a HF directory or openai:URL")
+    base_model: str = option("", "the base row's model instead of base_gguf (a HF directory, openai:URL)")
+    trained_model: str = option("", "the trained row's model instead of base_gguf + adapter (a merged GGUF, openai:URL)")
     corpus: list[str] = option([], "design folders or folders of designs (default: the bundled designs)")
     split: str = option("eval", "the split: eval (default), train or all")
     designs: list[str] = option([], "only these designs")
@@ -144,6 +146,10 @@ def row_policy(row: str, config: EvaluateConfig) -> Any:
         if not config.teacher:
             raise Llm4covError("evaluate: row teacher needs teacher = a model (FILE.gguf, a HF directory, openai:URL)")
         model, adapter = config.teacher, None
+    elif kind == "base" and config.base_model:
+        model, adapter = config.base_model, None
+    elif kind == "trained" and config.trained_model:
+        model, adapter = config.trained_model, None
     else:
         if not config.base_gguf:
             raise Llm4covError(f"evaluate: row {kind} needs base_gguf (the student's base GGUF, or 'tiny')")

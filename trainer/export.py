@@ -64,7 +64,10 @@ def base_gguf_path(spec: str) -> str:
         from trainer.tiny_model import ensure_tiny_models
 
         return ensure_tiny_models()["gguf"]
-    return spec
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise Llm4covError(f"{path}: no such GGUF file (the student's base; fetch one: ../shared/fetch-model qwen2.5-coder-0.5b)")
+    return str(path)
 
 
 def check_loads(base_gguf: str, adapter: str | None) -> None:

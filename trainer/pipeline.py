@@ -31,8 +31,11 @@ def kind_of(name: str) -> str:
     return kind
 
 
-def run_pipeline(path: str | Path, only: list[str] | None = None) -> dict[str, Any]:
-    """Run the stages of the config file in order (``only``: a subset, wired as if the rest had run)."""
+def run_pipeline(
+    path: str | Path, only: list[str] | None = None, out: str | None = None, dry_run: bool = False
+) -> dict[str, Any]:
+    """Run the stages of the config file in order (``only``: a subset, wired as if the rest had run;
+    ``out``: the root output folder instead of the file's; ``dry_run``: check every stage's config, run none)."""
     data = read_toml(path)
     origin = str(path)
     stages = data.get("stages")
@@ -43,14 +46,14 @@ def run_pipeline(path: str | Path, only: list[str] | None = None) -> dict[str, A
     unknown = [k for k in data if k not in TOP_KEYS and k not in stages]
     if unknown:
         raise Llm4covError(f"{origin}: '{unknown[0]}' is neither a setting ({', '.join(TOP_KEYS)}) nor a stage listed in stages")
-    root = Path(str(data.get("out", "trainer-out")))
-    ctx: dict[str, Any] = {"base": str(data.get("base", "")), "base_gguf": str(data.get("base_gguf", ""))}
+    root = Path(out or str(data.get("out", "trainer-out")))
+    ctx: dict[str, Any] = {"base": str(data.get("base", "")), "base_gguf": str(data.get("base_gguf", "")), "dry": dry_run}
     timings: dict[str, float] = {}
     for name in stages:
         kind = kind_of(name)
         table = dict(data.get(name) or {})
         started = time.monotonic()
-        run = only is None or name in only
+        run = (only is None or name in only) and not dry_run
         print(f"== trainer: stage {name} ({kind}){'' if run else ' (skipped: wiring only)'}", flush=True)
         _STAGES[kind](name, table, root / name, ctx, f"{origin} [{name}]", run)
         timings[name] = round(time.monotonic() - started, 1)
@@ -61,6 +64,8 @@ def run_pipeline(path: str | Path, only: list[str] | None = None) -> dict[str, A
 def _gguf(ctx: dict[str, Any], origin: str) -> str:
     if not ctx["base_gguf"]:
         raise Llm4covError(f"{origin}: needs base_gguf (the student's base as GGUF) at the top of the file")
+    if ctx["dry"]:
+        return str(Path(ctx["base_gguf"]).expanduser())  # a dry run checks configs, not files
     from trainer.export import base_gguf_path
 
     return base_gguf_path(ctx["base_gguf"])
@@ -70,8 +75,8 @@ def _collect(name, table, out, ctx, origin, run, *, student: bool = False):
     from trainer.collect import CollectConfig, collect
 
     table.setdefault("out", str(out / "runlog.jsonl"))
-    if student:
-        table.setdefault("teacher", _gguf(ctx, origin))
+    if student and "teacher" not in table:  # the last exported student, unless the table names a server
+        table["teacher"] = _gguf(ctx, origin)
         if ctx.get("adapter_gguf"):
             table.setdefault("adapter", ctx["adapter_gguf"])
     config = from_mapping(CollectConfig, table, origin)

@@ -68,3 +68,12 @@ def test_pipeline_file_errors_name_the_problem(tmp_path):
     cfg.write_text('stages = ["collect"]\n[curate]\nexperts = false\n')
     with pytest.raises(Llm4covError, match="'curate' is neither a setting"):
         run_pipeline(cfg)
+
+
+@pytest.mark.parametrize("preset", ["tiny", "cpu-0.5b", "gpu-4b"])
+def test_presets_are_valid(preset, tmp_path, capsys):
+    """Every stage table of each preset is a valid config and the stages wire up (nothing runs)."""
+    ctx = run_pipeline(ROOT / "trainer" / "configs" / f"{preset}.toml", out=str(tmp_path), dry_run=True)
+    assert ctx["adapter_gguf"].startswith(str(tmp_path))
+    assert "skipped: wiring only" in capsys.readouterr().out
+    assert not any(tmp_path.iterdir())
