@@ -61,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from trainer.pipeline import run_pipeline
 
-            run_pipeline(args.config, [s for s in args.only.split(",") if s] or None, out=args.out,
-                         dry_run=args.dry_run)
+            run_pipeline(
+                args.config, [s for s in args.only.split(",") if s] or None, out=args.out, dry_run=args.dry_run
+            )
             return 0
         cls, fn, _text = _stages()[args.command]
         base = {}
@@ -76,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"trainer: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("trainer: stopped; rerun the same command to resume (collect, train and evaluate pick up where they were)",
-              file=sys.stderr)
+        print(
+            "trainer: stopped; rerun the same command to resume (collect, train and evaluate pick up where they were)",
+            file=sys.stderr,
+        )
         return 130
 
 

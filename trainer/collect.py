@@ -56,8 +56,9 @@ class CollectConfig:
         check(bool(self.seeds), "seeds", "must name at least one seed")
 
 
-def teacher_policy(teacher: str, mode: str, *, adapter: str = "", best_of: int = 1, max_tokens: int = 0,
-                   threads: int = 0) -> tuple[str, dict[str, Any]]:
+def teacher_policy(
+    teacher: str, mode: str, *, adapter: str = "", best_of: int = 1, max_tokens: int = 0, threads: int = 0
+) -> tuple[str, dict[str, Any]]:
     """(registry key, options) that ``get_policy`` turns into the teacher in any worker process."""
     if teacher in NAMED_POLICIES:
         return teacher, {}
@@ -106,21 +107,33 @@ def collect(config: CollectConfig) -> Path:
         if missing:
             raise Llm4covError(f"collect: no design '{sorted(missing)[0]}' in the corpus (split {config.split})")
         folders = [f for f in folders if f.name in wanted]
-    name, options = teacher_policy(config.teacher, config.mode, adapter=config.adapter, best_of=config.best_of,
-                                   max_tokens=config.max_tokens, threads=config.threads)
+    name, options = teacher_policy(
+        config.teacher,
+        config.mode,
+        adapter=config.adapter,
+        best_of=config.best_of,
+        max_tokens=config.max_tokens,
+        threads=config.threads,
+    )
     record(config, out, "collect")
     done = finished_tasks(out)
     tasks = [
         BenchTask(str(f), name, config.iterations or None, seed, config.timeout_s, str(out), options)
-        for seed in config.seeds for f in folders if (str(f), seed) not in done
+        for seed in config.seeds
+        for f in folders
+        if (str(f), seed) not in done
     ]
     progress = StageProgress("collect", len(tasks), unit="runs")
     manifest = _manifest(out)
 
     def finished(task: BenchTask, item: dict[str, Any], n: int) -> None:
         with manifest.open("a") as fh:
-            fh.write(json.dumps({"folder": task.folder, "seed": task.seed, "score": item["score"],
-                                 "outcome": item.get("outcome")}) + "\n")
+            fh.write(
+                json.dumps(
+                    {"folder": task.folder, "seed": task.seed, "score": item["score"], "outcome": item.get("outcome")}
+                )
+                + "\n"
+            )
         progress.update(n, progress_line(item, n, len(tasks)).split("] ", 1)[-1])
 
     run_tasks(tasks, config.jobs, config.executor, config.ray_address, finished)
@@ -171,8 +184,12 @@ def _run_ray(tasks: list, jobs: int, ray_address: str, finished) -> None:
 
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=ray_address or None, num_cpus=None if ray_address else jobs,
-                 include_dashboard=False, log_to_driver=False)
+        ray.init(
+            address=ray_address or None,
+            num_cpus=None if ray_address else jobs,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
     try:
         remote = ray.remote(num_cpus=1)(run_task)
         pending = {remote.remote(t): t for t in tasks}

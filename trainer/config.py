@@ -28,7 +28,7 @@ else:  # pragma: no cover
 C = TypeVar("C")
 
 
-def option(default: Any, help: str, **kw: Any) -> Any:  # noqa: A002 - the dataclass metadata key
+def option(default: Any, help: str, **kw: Any) -> Any:
     """A config field with its help text (lists and dicts get a fresh default each time)."""
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata={"help": help, **kw})
@@ -99,8 +99,13 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
         if base is bool:
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=text)
         elif is_list:
-            parser.add_argument(flag, dest=f.name, default=None, help=text + "; comma-separated",
-                                type=lambda s, b=base: [b(x) for x in s.split(",") if x])
+            parser.add_argument(
+                flag,
+                dest=f.name,
+                default=None,
+                help=text + "; comma-separated",
+                type=lambda s, b=base: [b(x) for x in s.split(",") if x],
+            )
         elif base is dict or typing.get_origin(base) is dict:
             parser.add_argument(flag, dest=f.name, default=None, type=json.loads, help=text + "; a JSON object")
         else:

@@ -47,7 +47,9 @@ def design_folders(roots: Sequence[str | Path], split: str | None = "train") -> 
     folders = list(dict.fromkeys(folders))
     if not folders:
         where = ", ".join(str(r) for r in roots) or str(default_designs_dir())
-        raise Llm4covError(f"{where}: no design folders" + (f" in split '{split}'" if split not in (None, "all") else ""))
+        raise Llm4covError(
+            f"{where}: no design folders" + (f" in split '{split}'" if split not in (None, "all") else "")
+        )
     return folders
 
 

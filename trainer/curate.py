@@ -22,7 +22,16 @@ from pytest_llm4cov import Llm4covError
 from trainer.config import check, option, record
 from trainer.contamination import ROUGE_L_THRESHOLD, overlaps
 from trainer.corpus import DesignIndex, design_folders
-from trainer.examples import Example, PromptSettings, render_state, scenarios_reply, testbench_reply, token_counter, write_examples
+from trainer.examples import (
+    Example,
+    PromptSettings,
+    render_state,
+    scenarios_reply,
+    testbench_reply,
+    token_counter,
+    write_examples,
+)
+from trainer.progress import StageProgress
 from trainer.transitions import (
     Transition,
     complete,
@@ -32,7 +41,6 @@ from trainer.transitions import (
     state_of,
     transitions,
 )
-from trainer.progress import StageProgress
 
 
 @dataclass
@@ -42,7 +50,9 @@ class CurateConfig:
     runlogs: list[str] = option(["trainer-out/collect/runlog.jsonl"], "run logs to read (collect, synthesize)")
     corpus: list[str] = option([], "where the logged designs are (default: the bundled designs)")
     eval_corpus: list[str] = option([], "eval designs to keep out (default: the bundled eval split)")
-    contamination: float = option(ROUGE_L_THRESHOLD, "drop training designs whose Rouge-L F1 to an eval design reaches this")
+    contamination: float = option(
+        ROUGE_L_THRESHOLD, "drop training designs whose Rouge-L F1 to an eval design reaches this"
+    )
     modes: list[str] = option(["model", "hybrid"], "which modes to make examples for")
     experts: bool = option(True, "add expert demonstrations: the logged designs' own cocotb tests")
     expert_dir: str = option("reference", "the folder of a design's own cocotb tests")
@@ -65,7 +75,9 @@ class CurateConfig:
 
     @property
     def prompt_settings(self) -> PromptSettings:
-        return PromptSettings(self.n_ctx, self.max_tokens, self.hybrid_max_tokens, self.hybrid_prompt_tokens, self.tokenizer)
+        return PromptSettings(
+            self.n_ctx, self.max_tokens, self.hybrid_max_tokens, self.hybrid_prompt_tokens, self.tokenizer
+        )
 
 
 class Curation:
@@ -111,11 +123,22 @@ class Curation:
     def example(self, t: Transition, design: Any, kind: str, gain: float, target: str, source: str) -> Example:
         prompt = render_state(state_of(t.parent, design), t.mode, self.settings, self.count)
         return Example(
-            mode=t.mode, design=design.name, rtl_hash=t.child.rtl_hash, messages=prompt.as_list(), target=target,
-            source=source, kind=kind, gain=round(gain, 6),
-            score_before=t.parent.score if t.parent is not None else 0.0, score_after=t.child.score,
-            prompt_version=prompt.version, prompt_tokens=prompt.tokens, target_tokens=self.count(target),
-            state={"run_id": t.parent.run_id, "step": t.parent.step, "child_step": t.child.step} if t.parent is not None else {},
+            mode=t.mode,
+            design=design.name,
+            rtl_hash=t.child.rtl_hash,
+            messages=prompt.as_list(),
+            target=target,
+            source=source,
+            kind=kind,
+            gain=round(gain, 6),
+            score_before=t.parent.score if t.parent is not None else 0.0,
+            score_after=t.child.score,
+            prompt_version=prompt.version,
+            prompt_tokens=prompt.tokens,
+            target_tokens=self.count(target),
+            state={"run_id": t.parent.run_id, "step": t.parent.step, "child_step": t.child.step}
+            if t.parent is not None
+            else {},
             split=design.config.split,
         )
 
@@ -218,7 +241,9 @@ def curate(config: CurateConfig) -> Path:
         from trainer.expert import add_expert_examples
 
         # The designs the logs cover are the training corpus: their own tests teach beside the teacher.
-        add_expert_examples(work, index, [index.folders[n] for n in logged if n in index.folders and n not in excluded], records)
+        add_expert_examples(
+            work, index, [index.folders[n] for n in logged if n in index.folders and n not in excluded], records
+        )
 
     n = write_examples(out, work.examples)
     report = {
@@ -229,12 +254,17 @@ def curate(config: CurateConfig) -> Path:
         "designs": len({e.design for e in work.examples}),
         "transitions": len(all_t),
         "dropped": dict(work.dropped.most_common()),
-        "contamination": {"threshold": config.contamination, "excluded": sorted(excluded - eval_names),
-                          "overlaps": [asdict(o) for o in table]},
+        "contamination": {
+            "threshold": config.contamination,
+            "excluded": sorted(excluded - eval_names),
+            "overlaps": [asdict(o) for o in table],
+        },
         "prompt_settings": asdict(work.settings),
-        "tokens": {"prompt_max": max((e.prompt_tokens for e in work.examples), default=0),
-                   "target_max": max((e.target_tokens for e in work.examples), default=0),
-                   "total": sum(e.prompt_tokens + e.target_tokens for e in work.examples)},
+        "tokens": {
+            "prompt_max": max((e.prompt_tokens for e in work.examples), default=0),
+            "target_max": max((e.target_tokens for e in work.examples), default=0),
+            "total": sum(e.prompt_tokens + e.target_tokens for e in work.examples),
+        },
     }
     out.with_name(out.name + ".report.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"curate: {n} examples ({report['by_mode']}) from {len(all_t)} transitions -> {out}")

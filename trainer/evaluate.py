@@ -38,7 +38,9 @@ class EvaluateConfig:
     adapter: str = option("", "the trained GGUF adapter (the export stage's adapter.gguf)")
     teacher: str = option("", "the teacher: FILE.gguf, a HF directory or openai:URL")
     base_model: str = option("", "the base row's model instead of base_gguf (a HF directory, openai:URL)")
-    trained_model: str = option("", "the trained row's model instead of base_gguf + adapter (a merged GGUF, openai:URL)")
+    trained_model: str = option(
+        "", "the trained row's model instead of base_gguf + adapter (a merged GGUF, openai:URL)"
+    )
     corpus: list[str] = option([], "design folders or folders of designs (default: the bundled designs)")
     split: str = option("eval", "the split: eval (default), train or all")
     designs: list[str] = option([], "only these designs")
@@ -52,8 +54,14 @@ class EvaluateConfig:
 
     def __post_init__(self) -> None:
         bad = [r for r in self.rows if r not in NAMED_ROWS + MODEL_ROWS]
-        check(not bad, "rows", f"unknown row {bad[0] if bad else ''!r} (choose from {', '.join(NAMED_ROWS + MODEL_ROWS)})")
-        check(all(m in ("hybrid", "model") for m in self.modes) and bool(self.modes), "modes", "must name hybrid and/or model")
+        check(
+            not bad, "rows", f"unknown row {bad[0] if bad else ''!r} (choose from {', '.join(NAMED_ROWS + MODEL_ROWS)})"
+        )
+        check(
+            all(m in ("hybrid", "model") for m in self.modes) and bool(self.modes),
+            "modes",
+            "must name hybrid and/or model",
+        )
         check(self.iterations >= 1, "iterations", f"must be >= 1, got {self.iterations}")
 
 
@@ -159,7 +167,9 @@ def row_policy(row: str, config: EvaluateConfig) -> Any:
         adapter = None
         if kind == "trained":
             if not config.adapter or not Path(config.adapter).is_file():
-                raise Llm4covError(f"evaluate: row trained needs adapter = the exported adapter.gguf (got {config.adapter!r})")
+                raise Llm4covError(
+                    f"evaluate: row trained needs adapter = the exported adapter.gguf (got {config.adapter!r})"
+                )
             adapter = config.adapter
     options: dict[str, Any] = {"model": model, "n_ctx": config.n_ctx}
     if adapter:
@@ -200,8 +210,14 @@ def run_row(row: str, folders: list[Path], config: EvaluateConfig) -> dict[str, 
             item = summarize(folder.name, design, result, evaluator, time.monotonic() - t0)
             done[folder.name] = item
             progress.update(n, f"{folder.name} {item['score']:.1%} clean {item['clean_after']}/{item['model_steps']}")
-            data = {"row": row, "iterations": config.iterations, "seed": config.seed, "load_s": round(load_s, 1),
-                    "settings": policy.settings(), "items": [done[k] for k in sorted(done)]}
+            data = {
+                "row": row,
+                "iterations": config.iterations,
+                "seed": config.seed,
+                "load_s": round(load_s, 1),
+                "settings": policy.settings(),
+                "items": [done[k] for k in sorted(done)],
+            }
             out.write_text(json.dumps(data, indent=1, default=str) + "\n")
     finally:
         policy.close()
@@ -246,14 +262,18 @@ def render_report(runs: dict[str, dict[str, dict[str, Any]]]) -> str:
                 cells.append(f"{_pct(i['score'])}{clean}")
         lines.append(f"{d:20} " + " ".join(f"{c:>16}" for c in cells))
     lines.append("")
-    lines.append(f"{'row':16} {'designs':>7} {'pass':>9} {'avg':>7} {'hard avg':>8} {'clean':>14} {'before':>7} "
-                 f"{'tok in':>8} {'tok out':>8} {'wall s':>7}")
+    lines.append(
+        f"{'row':16} {'designs':>7} {'pass':>9} {'avg':>7} {'hard avg':>8} {'clean':>14} {'before':>7} "
+        f"{'tok in':>8} {'tok out':>8} {'wall s':>7}"
+    )
     for row, r in runs.items():
         t = totals(list(r.values()))
         clean = f"{_pct(t['clean_after'])} ({t['model_steps']})" if t["model_steps"] else "-"
-        lines.append(f"{row:16} {t['designs']:>7} {t['passed']:>4}/{t['designs']:<4} {_pct(t['average']):>7} "
-                     f"{_pct(t['hard_average']):>8} {clean:>14} {_pct(t['clean_before']):>7} {t['tokens_in']:>8} "
-                     f"{t['tokens_out']:>8} {t['wall_s']:>7.0f}")
+        lines.append(
+            f"{row:16} {t['designs']:>7} {t['passed']:>4}/{t['designs']:<4} {_pct(t['average']):>7} "
+            f"{_pct(t['hard_average']):>8} {clean:>14} {_pct(t['clean_before']):>7} {t['tokens_in']:>8} "
+            f"{t['tokens_out']:>8} {t['wall_s']:>7.0f}"
+        )
     return "\n".join(lines)
 
 
@@ -276,7 +296,11 @@ def evaluate(config: EvaluateConfig) -> Path:
     text = render_report(runs)
     print(text)
     (out / "report.txt").write_text(text + "\n")
-    report = {"rows": {row: {"totals": totals(list(r.values())), "items": list(r.values())} for row, r in runs.items()},
-              "iterations": config.iterations, "seed": config.seed, "split": config.split}
+    report = {
+        "rows": {row: {"totals": totals(list(r.values())), "items": list(r.values())} for row, r in runs.items()},
+        "iterations": config.iterations,
+        "seed": config.seed,
+        "split": config.split,
+    }
     (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
     return out / "report.json"

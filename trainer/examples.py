@@ -18,7 +18,6 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,24 +53,12 @@ class PromptSettings:
         return whole
 
 
-@lru_cache(maxsize=4)
-def load_tokenizer(spec: str) -> Any:
-    """A Hugging Face tokenizer from a model directory or a GGUF file (its vocabulary and chat template)."""
-    from transformers import AutoTokenizer
-
-    path = Path(spec).expanduser()
-    try:
-        if path.suffix.lower() == ".gguf":
-            return AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-        return AutoTokenizer.from_pretrained(str(path))
-    except (OSError, ValueError) as exc:
-        raise Llm4covError(f"{path}: cannot load a tokenizer from it ({str(exc).splitlines()[0][:200]})") from None
-
-
 def token_counter(spec: str) -> TokenCounter:
     """Counts as the inference backend does: the model's tokenizer, or the plugin's estimate without one."""
     if not spec:
         return estimate_tokens
+    from trainer.sft import load_tokenizer
+
     tok = load_tokenizer(spec)
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
 

@@ -87,7 +87,9 @@ def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple
         scaffold_names = {n for node in ast.parse(scaffold).body for n in _defined(node)}
     except SyntaxError:
         return []
-    module_names = {n for node in tree.body for n in _defined(node) if not isinstance(node, (ast.Import, ast.ImportFrom))}
+    module_names = {
+        n for node in tree.body for n in _defined(node) if not isinstance(node, (ast.Import, ast.ImportFrom))
+    }
     renames = {n: RENAMED + n for n in module_names & scaffold_names}
     tree = _Rename(renames).visit(tree)
     if clocked:
@@ -113,10 +115,11 @@ def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple
     out = []
     for test in tests:
         test.decorator_list = []
-        name = test.name[len("test_"):] if test.name.startswith("test_") else test.name
+        name = test.name[len("test_") :] if test.name.startswith("test_") else test.name
         test.name = PREFIX + name
-        test.args = ast.arguments(posonlyargs=[], args=[ast.arg("tb"), ast.arg("dut")], kwonlyargs=[],
-                                  kw_defaults=[], defaults=[])
+        test.args = ast.arguments(
+            posonlyargs=[], args=[ast.arg("tb"), ast.arg("dut")], kwonlyargs=[], kw_defaults=[], defaults=[]
+        )
         needed = _used(test)
         chosen: list[int] = []
         changed = True
@@ -189,7 +192,9 @@ def _whole_module(work: Any, evaluator: Any, design: Any, path: Path, source: st
                 work.drop("expert: test did not run clean with coverage")
                 return
             continue
-        ex = work.example(Transition(parent, child), design, "expert", verdict[1], reply, f"expert:{path.parent.name}/{path.name}")
+        ex = work.example(
+            Transition(parent, child), design, "expert", verdict[1], reply, f"expert:{path.parent.name}/{path.name}"
+        )
         if work.add(ex):
             paired += 1
 
@@ -202,7 +207,9 @@ def _hybrid(work: Any, evaluator: Any, design: Any, path: Path, source: str, sta
     from trainer.examples import scenarios_reply
     from trainer.transitions import state_of
 
-    clean = [r for r in states if r.step == 0 and r.observation.get("outcome") == "passed" and r.observation.get("metrics")]
+    clean = [
+        r for r in states if r.step == 0 and r.observation.get("outcome") == "passed" and r.observation.get("metrics")
+    ]
     if not clean:
         work.drop("expert hybrid: no logged built-in state of this design to start from")
         return

@@ -38,8 +38,16 @@ class ExportConfig:
     out: str = option("trainer-out/export", "output folder: adapter.gguf, model-card.json, merged GGUF files")
 
     def __post_init__(self) -> None:
-        check(self.outtype in ("f32", "f16", "bf16", "q8_0"), "outtype", f"must be f32, f16, bf16 or q8_0, got {self.outtype!r}")
-        check(self.quantize in ("", *QUANT_TYPES), "quantize", f"must be one of {', '.join(QUANT_TYPES)}, got {self.quantize!r}")
+        check(
+            self.outtype in ("f32", "f16", "bf16", "q8_0"),
+            "outtype",
+            f"must be f32, f16, bf16 or q8_0, got {self.outtype!r}",
+        )
+        check(
+            self.quantize in ("", *QUANT_TYPES),
+            "quantize",
+            f"must be one of {', '.join(QUANT_TYPES)}, got {self.quantize!r}",
+        )
         check(not self.quantize or self.merged, "quantize", "needs merged = true")
 
 
@@ -66,7 +74,9 @@ def base_gguf_path(spec: str) -> str:
         return ensure_tiny_models()["gguf"]
     path = Path(spec).expanduser()
     if not path.is_file():
-        raise Llm4covError(f"{path}: no such GGUF file (the student's base; fetch one: ../shared/fetch-model qwen2.5-coder-0.5b)")
+        raise Llm4covError(
+            f"{path}: no such GGUF file (the student's base; fetch one: ../shared/fetch-model qwen2.5-coder-0.5b)"
+        )
     return str(path)
 
 
@@ -98,8 +108,20 @@ def export_gguf(config: ExportConfig) -> Path:
     result: Path
     if (adapter_dir / "adapter_config.json").is_file():
         result = out / "adapter.gguf"
-        _run([sys.executable, str(tools / "convert_lora_to_gguf.py"), str(adapter_dir), "--base", str(train / "base-config"),
-              "--outfile", str(result), "--outtype", config.outtype], "converting the LoRA adapter to GGUF")
+        _run(
+            [
+                sys.executable,
+                str(tools / "convert_lora_to_gguf.py"),
+                str(adapter_dir),
+                "--base",
+                str(train / "base-config"),
+                "--outfile",
+                str(result),
+                "--outtype",
+                config.outtype,
+            ],
+            "converting the LoRA adapter to GGUF",
+        )
         produced["adapter_gguf"] = {"path": result.name, "bytes": result.stat().st_size}
         if base_gguf:
             check_loads(base_gguf, str(result))
@@ -107,8 +129,18 @@ def export_gguf(config: ExportConfig) -> Path:
     if config.merged or not (adapter_dir / "adapter_config.json").is_file():
         merged_dir = model_dir if (model_dir / "config.json").is_file() else _merge(train, out)
         f16 = out / "model-f16.gguf"
-        _run([sys.executable, str(tools / "convert_hf_to_gguf.py"), str(merged_dir), "--outfile", str(f16),
-              "--outtype", "f16"], "converting the merged model to GGUF")
+        _run(
+            [
+                sys.executable,
+                str(tools / "convert_hf_to_gguf.py"),
+                str(merged_dir),
+                "--outfile",
+                str(f16),
+                "--outtype",
+                "f16",
+            ],
+            "converting the merged model to GGUF",
+        )
         produced["merged_gguf"] = {"path": f16.name, "bytes": f16.stat().st_size}
         result = result if (adapter_dir / "adapter_config.json").is_file() else f16
         if config.quantize:
@@ -157,8 +189,18 @@ def model_card(train: Path, base_gguf: str, produced: dict[str, Any]) -> dict[st
         "base_gguf": Path(base_gguf).name if base_gguf else None,
         "base_gguf_sha256": sha256_of(base_gguf) if base_gguf else None,
         "files": produced,
-        "training": {k: summary.get(k) for k in ("examples", "trainable_parameters", "optimizer_steps", "train_loss",
-                                                 "wall_s", "peak_rss_gb", "torch_threads")},
+        "training": {
+            k: summary.get(k)
+            for k in (
+                "examples",
+                "trainable_parameters",
+                "optimizer_steps",
+                "train_loss",
+                "wall_s",
+                "peak_rss_gb",
+                "torch_threads",
+            )
+        },
         "losses": summary.get("losses", [])[-20:],
         "config": summary.get("config"),
     }

@@ -40,14 +40,20 @@ def run_pipeline(
     origin = str(path)
     stages = data.get("stages")
     if not isinstance(stages, list) or not stages:
-        raise Llm4covError(f"{origin}: stages must list the stages to run, e.g. stages = [\"collect\", \"curate\"]")
+        raise Llm4covError(f'{origin}: stages must list the stages to run, e.g. stages = ["collect", "curate"]')
     for name in stages:
         kind_of(name)  # every name checked before anything runs
     unknown = [k for k in data if k not in TOP_KEYS and k not in stages]
     if unknown:
-        raise Llm4covError(f"{origin}: '{unknown[0]}' is neither a setting ({', '.join(TOP_KEYS)}) nor a stage listed in stages")
+        raise Llm4covError(
+            f"{origin}: '{unknown[0]}' is neither a setting ({', '.join(TOP_KEYS)}) nor a stage listed in stages"
+        )
     root = Path(out or str(data.get("out", "trainer-out")))
-    ctx: dict[str, Any] = {"base": str(data.get("base", "")), "base_gguf": str(data.get("base_gguf", "")), "dry": dry_run}
+    ctx: dict[str, Any] = {
+        "base": str(data.get("base", "")),
+        "base_gguf": str(data.get("base_gguf", "")),
+        "dry": dry_run,
+    }
     timings: dict[str, float] = {}
     for name in stages:
         kind = kind_of(name)
@@ -173,6 +179,12 @@ def _evaluate(name, table, out, ctx, origin, run):
 
 
 _STAGES = {
-    "collect": _collect, "student": _student, "curate": _curate, "train": _train, "export": _export,
-    "sample": _sample, "synthesize": _synthesize, "evaluate": _evaluate,
+    "collect": _collect,
+    "student": _student,
+    "curate": _curate,
+    "train": _train,
+    "export": _export,
+    "sample": _sample,
+    "synthesize": _synthesize,
+    "evaluate": _evaluate,
 }

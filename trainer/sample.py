@@ -16,7 +16,7 @@ from pathlib import Path
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.runlog import RunRecord
 from trainer.config import check, option, record
-from trainer.transitions import has_coverage, read_records, ran_clean
+from trainer.transitions import has_coverage, ran_clean, read_records
 
 #: The median state is kept only this far above the worst (recipe step 3).
 MEDIAN_MARGIN = 0.1
@@ -35,7 +35,9 @@ class SampleConfig:
         check(0 <= self.margin <= 1, "margin", f"must be in [0, 1], got {self.margin}")
 
 
-def select_states(records: list[RunRecord], margin: float = MEDIAN_MARGIN, failing: bool = True) -> list[tuple[str, RunRecord]]:
+def select_states(
+    records: list[RunRecord], margin: float = MEDIAN_MARGIN, failing: bool = True
+) -> list[tuple[str, RunRecord]]:
     """(role, record) per design: "worst", "median" (when > ``margin`` above the worst), "failing".
 
     Ties are broken by log order (the earliest record), so the choice is reproducible. The median of an
@@ -46,7 +48,9 @@ def select_states(records: list[RunRecord], margin: float = MEDIAN_MARGIN, faili
         by_design.setdefault((r.design, r.rtl_hash), []).append((i, r))
     out: list[tuple[str, RunRecord]] = []
     for _key, items in sorted(by_design.items()):
-        good = sorted(((r.score, i, r) for i, r in items if ran_clean(r) and has_coverage(r)), key=lambda x: (x[0], x[1]))
+        good = sorted(
+            ((r.score, i, r) for i, r in items if ran_clean(r) and has_coverage(r)), key=lambda x: (x[0], x[1])
+        )
         if good:
             worst = good[0]
             out.append(("worst", worst[2]))
@@ -82,7 +86,9 @@ def read_states(path: str | Path) -> list[tuple[str, RunRecord]]:
     try:
         lines = p.read_text().splitlines()
     except OSError as exc:
-        raise Llm4covError(f"{p}: cannot read the sampled states ({exc.strerror}); run the sample stage first") from None
+        raise Llm4covError(
+            f"{p}: cannot read the sampled states ({exc.strerror}); run the sample stage first"
+        ) from None
     out = []
     for number, line in enumerate(lines, 1):
         if not line.strip():

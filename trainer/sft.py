@@ -21,6 +21,7 @@ import os
 import resource
 import time
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +95,16 @@ def resolve_base(base: str) -> tuple[str, str | None]:
     return str(path), None
 
 
-def load_tokenizer(base: str):
+@lru_cache(maxsize=4)
+def load_tokenizer(base: str) -> Any:
+    """The base model's tokenizer (and chat template): from its directory or its GGUF's metadata."""
     from transformers import AutoTokenizer
 
     folder, gguf = resolve_base(base)
-    return AutoTokenizer.from_pretrained(folder, gguf_file=gguf) if gguf else AutoTokenizer.from_pretrained(folder)
+    try:
+        return AutoTokenizer.from_pretrained(folder, gguf_file=gguf) if gguf else AutoTokenizer.from_pretrained(folder)
+    except (OSError, ValueError) as exc:
+        raise Llm4covError(f"{base}: cannot load a tokenizer from it ({str(exc).splitlines()[0][:200]})") from None
 
 
 def load_base(base: str, dtype: Any = None):
@@ -224,9 +230,11 @@ def train_sft(config: SftConfig) -> Path:
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     steps_per_epoch = math.ceil(len(rows) / config.grad_accum)
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
-    print(f"train: {len(rows)} examples ({counts['tokens']:,} tokens, {counts['reply_tokens']:,} in replies; "
-          f"{counts['too_long']} over {config.max_seq_tokens} tokens dropped), {trainable:,} trainable parameters, "
-          f"{total_steps} optimizer steps of {config.grad_accum} sequences")
+    print(
+        f"train: {len(rows)} examples ({counts['tokens']:,} tokens, {counts['reply_tokens']:,} in replies; "
+        f"{counts['too_long']} over {config.max_seq_tokens} tokens dropped), {trainable:,} trainable parameters, "
+        f"{total_steps} optimizer steps of {config.grad_accum} sequences"
+    )
 
     class Dataset(torch.utils.data.Dataset):
         def __len__(self) -> int:
@@ -249,8 +257,11 @@ def train_sft(config: SftConfig) -> Path:
             if logs and "loss" in logs:
                 elapsed = time.monotonic() - started
                 eta = elapsed / max(1, state.global_step) * (state.max_steps - state.global_step)
-                print(f"train: step {state.global_step}/{state.max_steps} loss {logs['loss']:.4f} "
-                      f"lr {logs.get('learning_rate', 0):.2e}  {elapsed:.0f} s elapsed, ETA {eta:.0f} s", flush=True)
+                print(
+                    f"train: step {state.global_step}/{state.max_steps} loss {logs['loss']:.4f} "
+                    f"lr {logs.get('learning_rate', 0):.2e}  {elapsed:.0f} s elapsed, ETA {eta:.0f} s",
+                    flush=True,
+                )
 
     args = TrainingArguments(
         output_dir=str(out / "checkpoints"),
@@ -274,8 +285,9 @@ def train_sft(config: SftConfig) -> Path:
         disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(),
     )
-    trainer = ReplyTrainer(model=model, args=args, train_dataset=Dataset(), data_collator=collate,
-                           callbacks=[Progress()])
+    trainer = ReplyTrainer(
+        model=model, args=args, train_dataset=Dataset(), data_collator=collate, callbacks=[Progress()]
+    )
     trainer.remove_callback(PrinterCallback)  # Progress prints the same, with the ETA
     last = get_last_checkpoint(str(out / "checkpoints")) if config.resume and (out / "checkpoints").is_dir() else None
     if last:
@@ -303,8 +315,10 @@ def train_sft(config: SftConfig) -> Path:
     }
     (out / "train.json").write_text(json.dumps(summary, indent=2) + "\n")
     first, end = (losses[0][1], losses[-1][1]) if losses else (float("nan"), float("nan"))
-    print(f"train: done in {summary['wall_s']:.0f} s, loss {first:.4f} -> {end:.4f}, peak RSS "
-          f"{summary['peak_rss_gb']:.1f} GB -> {final}")
+    print(
+        f"train: done in {summary['wall_s']:.0f} s, loss {first:.4f} -> {end:.4f}, peak RSS "
+        f"{summary['peak_rss_gb']:.1f} GB -> {final}"
+    )
     return final
 
 
@@ -318,18 +332,28 @@ def _adapt(model: Any, config: SftConfig) -> Any:
     if config.init_adapter:
         path = Path(config.init_adapter)
         if not (path / "adapter_config.json").is_file():
-            raise Llm4covError(f"{path}: not a PEFT adapter folder (no adapter_config.json); give the previous stage's adapter/")
+            raise Llm4covError(
+                f"{path}: not a PEFT adapter folder (no adapter_config.json); give the previous stage's adapter/"
+            )
         return peft.PeftModel.from_pretrained(model, str(path), is_trainable=True)
     lora = peft.LoraConfig(
-        r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-        target_modules=list(config.target_modules), task_type="CAUSAL_LM",
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=list(config.target_modules),
+        task_type="CAUSAL_LM",
     )
     return peft.get_peft_model(model, lora)
 
 
 def _base_config(model: Any) -> Any:
+    """The base model's config as llama.cpp's converter needs it: a GGUF-loaded config names no
+    ``architectures``, from which the converter picks the tensor layout."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return base.config
+    config = base.config
+    if not getattr(config, "architectures", None):
+        config.architectures = [type(base).__name__]
+    return config
 
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -54,8 +54,14 @@ def synthesize(config: SynthesizeConfig) -> Path:
     if not states:
         raise Llm4covError(f"{config.states}: no sampled states; run the sample stage on the student's run logs")
     index = DesignIndex(design_folders(config.corpus, "all"))
-    name, options = teacher_policy(config.teacher, config.mode, adapter=config.adapter, best_of=config.best_of,
-                                   max_tokens=config.max_tokens, threads=config.threads)
+    name, options = teacher_policy(
+        config.teacher,
+        config.mode,
+        adapter=config.adapter,
+        best_of=config.best_of,
+        max_tokens=config.max_tokens,
+        threads=config.threads,
+    )
     if name in ("builtin", "random"):
         options = {}  # generators propose one testbench per step: best-of-k is a model's
     out = Path(config.out)
@@ -68,8 +74,18 @@ def synthesize(config: SynthesizeConfig) -> Path:
         if design is None:
             skipped += 1
             continue
-        tasks.append(BenchTask(str(design.folder), name, config.rounds, config.seed * 1000 + n, config.timeout_s,
-                               str(out), options, start=r.testbench))
+        tasks.append(
+            BenchTask(
+                str(design.folder),
+                name,
+                config.rounds,
+                config.seed * 1000 + n,
+                config.timeout_s,
+                str(out),
+                options,
+                start=r.testbench,
+            )
+        )
     if skipped:
         print(f"synthesize: {skipped} states skipped (design not in the corpus, or its RTL changed)")
     progress = StageProgress("synthesize", len(tasks), unit="states")

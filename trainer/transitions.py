@@ -160,8 +160,20 @@ def record_of(design: Design, obs: Observation, testbench: str, run_id: str, pol
     from pytest_llm4cov.loop import LOGGED_UNCOVERED
 
     return RunRecord(
-        run_id=run_id, design=design.name, top=design.top, rtl_hash=design.build.rtl_digest(),
-        policy={"name": policy, "settings": {}}, seed=obs.seed, step=0, parent_step=None, testbench=testbench,
-        observation=obs.to_dict(max_uncovered=LOGGED_UNCOVERED), score=obs.score or 0.0, best_before=0.0,
-        best_after=obs.score or 0.0, improved=True, timings={}, proposal={"source": policy},
+        run_id=run_id,
+        design=design.name,
+        top=design.top,
+        rtl_hash=design.build.rtl_digest(),
+        policy={"name": policy, "settings": {}},
+        seed=obs.seed,
+        step=0,
+        parent_step=None,
+        testbench=testbench,
+        observation=obs.to_dict(max_uncovered=LOGGED_UNCOVERED),
+        score=obs.score or 0.0,
+        best_before=0.0,
+        best_after=obs.score or 0.0,
+        improved=True,
+        timings={},
+        proposal={"source": policy},
     )

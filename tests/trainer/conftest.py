@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from policy.conftest import tiny_gguf, tiny_hf_dir, tiny_models  # noqa: F401 - one definition, two suites
+from policy.conftest import tiny_gguf, tiny_hf_dir, tiny_models

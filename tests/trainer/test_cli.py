@@ -36,7 +36,7 @@ def test_out_of_range_value_is_one_error_line(capsys):
 
 def test_config_file_keys_are_checked(tmp_path, capsys):
     bad = tmp_path / "c.toml"
-    bad.write_text('[curate]\ncontamnation = 0.4\n')
+    bad.write_text("[curate]\ncontamnation = 0.4\n")
     assert main(["curate", "--config", str(bad)]) == 2
     assert "unknown key 'contamnation'" in capsys.readouterr().err
     with pytest.raises(Exception, match="must be a list"):

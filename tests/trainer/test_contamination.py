@@ -64,8 +64,15 @@ def test_overlaps_flag_the_planted_copy(tmp_path):
 def test_curate_drops_a_planted_near_copy(simulator, tmp_path):
     corpus = plant(tmp_path)
     log = collect(CollectConfig(corpus=[str(corpus)], iterations=1, out=str(tmp_path / "collect" / "runlog.jsonl")))
-    out = curate(CurateConfig(runlogs=[str(log)], corpus=[str(corpus)], experts=False, modes=["model"],
-                              out=str(tmp_path / "examples.jsonl")))
+    out = curate(
+        CurateConfig(
+            runlogs=[str(log)],
+            corpus=[str(corpus)],
+            experts=False,
+            modes=["model"],
+            out=str(tmp_path / "examples.jsonl"),
+        )
+    )
     assert {e.design for e in read_examples(out)} == {"counter4"}
     report = json.loads((tmp_path / "examples.jsonl.report.json").read_text())
     assert report["contamination"]["excluded"] == ["delay_line"]

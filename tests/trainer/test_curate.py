@@ -25,9 +25,22 @@ def rec(score: float, outcome: str = "passed", metrics: dict | None = None, pars
     if metrics is None:
         metrics = {"line": {"covered": 1, "total": 1, "ratio": score}} if outcome == "passed" else {}
     return RunRecord(
-        run_id="r", design="d", top="d", rtl_hash="h", policy={"name": "x"}, seed=0, step=1, parent_step=0,
-        testbench="", observation={"outcome": outcome, "metrics": metrics}, score=score, best_before=0.0,
-        best_after=score, improved=False, timings={}, proposal={"parse_error": parse_error} if parse_error else {},
+        run_id="r",
+        design="d",
+        top="d",
+        rtl_hash="h",
+        policy={"name": "x"},
+        seed=0,
+        step=1,
+        parent_step=0,
+        testbench="",
+        observation={"outcome": outcome, "metrics": metrics},
+        score=score,
+        best_before=0.0,
+        best_after=score,
+        improved=False,
+        timings={},
+        proposal={"parse_error": parse_error} if parse_error else {},
     )
 
 
@@ -69,8 +82,16 @@ def test_whole_module_examples_render_byte_identical(evaluator, counter4, tmp_pa
         state = state_of(t.parent, counter4)
         assert render_state(state, "model", settings, policy.count_tokens).as_list() == policy.prompts[t.child.step]
 
-    out = curate(CurateConfig(runlogs=[str(log)], corpus=[str(DESIGNS)], experts=False, modes=["model"],
-                              n_ctx=policy.n_ctx, out=str(tmp_path / "examples.jsonl")))
+    out = curate(
+        CurateConfig(
+            runlogs=[str(log)],
+            corpus=[str(DESIGNS)],
+            experts=False,
+            modes=["model"],
+            n_ctx=policy.n_ctx,
+            out=str(tmp_path / "examples.jsonl"),
+        )
+    )
     examples = list(read_examples(out))
     by_step = {r.step: r for r in records}
     assert sorted(e.kind for e in examples) == ["improve", "start"]
@@ -87,7 +108,7 @@ def test_whole_module_examples_render_byte_identical(evaluator, counter4, tmp_pa
 @pytest.mark.simulator
 def test_hybrid_prompts_render_byte_identical(evaluator, tmp_path):
     design = load_design(DESIGNS / "updown_counter")  # the scaffold's first step leaves points open
-    wrap = "async def scenario_wrap(tb, dut):\n    tb.set(\"load\", 1)\n    tb.set(\"din\", 255)\n    await tb.step(1)"
+    wrap = 'async def scenario_wrap(tb, dut):\n    tb.set("load", 1)\n    tb.set("din", 255)\n    await tb.step(1)'
     backend = ScriptedPolicy([CONTROL_REPLY, fenced(wrap)])
     policy = HybridPolicy(backend, max_tokens=512)
     log = tmp_path / "runlog.jsonl"

@@ -13,11 +13,11 @@ from pytest_llm4cov.policy import get_policy
 from pytest_llm4cov.runlog import RunLogWriter, read_runlog
 from trainer.export import ExportConfig, export_gguf, sha256_of
 
-from .test_sft import trained_tiny, tiny_set  # noqa: F401 - the session's trained tiny adapter
+from .test_sft import tiny_set, trained_tiny
 
 
 @pytest.fixture(scope="module")
-def exported(trained_tiny, tiny_gguf, tmp_path_factory):  # noqa: F811
+def exported(trained_tiny, tiny_gguf, tmp_path_factory):
     out = tmp_path_factory.mktemp("export")
     return export_gguf(ExportConfig(train_dir=str(trained_tiny), base_gguf=str(tiny_gguf), out=str(out)))
 

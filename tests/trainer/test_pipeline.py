@@ -18,7 +18,10 @@ from trainer.examples import read_examples
 def test_tiny_pipeline_end_to_end(simulator, tiny_gguf, tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "trainer", "run", "trainer/configs/tiny.toml", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=1800,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     # stage 0: the teacher's runs and the curated examples (teacher and expert)

@@ -1,4 +1,5 @@
-"""Worst-state-prioritized sampling picks exactly the worst, the median (when far enough above) and one failing state."""
+"""Worst-state-prioritized sampling picks exactly the worst, the median (when far enough above) and one failing
+state."""
 
 from __future__ import annotations
 
@@ -13,32 +14,54 @@ from trainer.sample import SampleConfig, read_states, sample_states, select_stat
 def rec(design: str, step: int, score: float, outcome: str = "passed", run: str = "r1") -> RunRecord:
     metrics = {"line": {"covered": int(score * 100), "total": 100, "ratio": score}} if outcome == "passed" else {}
     return RunRecord(
-        run_id=run, design=design, top=design, rtl_hash="h-" + design, policy={"name": "llama-cpp"}, seed=step,
-        step=step, parent_step=None if step == 0 else 0, testbench=f"# {design} {step}",
+        run_id=run,
+        design=design,
+        top=design,
+        rtl_hash="h-" + design,
+        policy={"name": "llama-cpp"},
+        seed=step,
+        step=step,
+        parent_step=None if step == 0 else 0,
+        testbench=f"# {design} {step}",
         observation={"outcome": outcome, "metrics": metrics, "uncovered": [], "uncovered_total": 0},
-        score=score, best_before=0.0, best_after=score, improved=False, timings={}, proposal={},
+        score=score,
+        best_before=0.0,
+        best_after=score,
+        improved=False,
+        timings={},
+        proposal={},
     )
 
 
 def crafted() -> list[RunRecord]:
     return [
         # design a: clean scores 0.5, 0.9, 0.7, 0.55 -> worst 0.5; median (lower middle) 0.55, not > 0.6: dropped
-        rec("a", 0, 0.5), rec("a", 1, 0.9), rec("a", 2, 0.7), rec("a", 3, 0.55),
-        rec("a", 4, 0.0, "tests_failed"), rec("a", 5, 0.0, "testbench_error"),
+        rec("a", 0, 0.5),
+        rec("a", 1, 0.9),
+        rec("a", 2, 0.7),
+        rec("a", 3, 0.55),
+        rec("a", 4, 0.0, "tests_failed"),
+        rec("a", 5, 0.0, "testbench_error"),
         # design b: clean 0.2, 0.8, 0.6 -> worst 0.2, median 0.6 > 0.3: kept; no failing state
-        rec("b", 0, 0.2), rec("b", 1, 0.8), rec("b", 2, 0.6),
+        rec("b", 0, 0.2),
+        rec("b", 1, 0.8),
+        rec("b", 2, 0.6),
         # design c: only failures -> just the first failing one
-        rec("c", 0, 0.0, "timed_out"), rec("c", 1, 0.0, "crashed"),
+        rec("c", 0, 0.0, "timed_out"),
+        rec("c", 1, 0.0, "crashed"),
         # design d: a tie for worst -> the earliest record
-        rec("d", 0, 0.4, run="r2"), rec("d", 1, 0.4, run="r3"),
+        rec("d", 0, 0.4, run="r2"),
+        rec("d", 1, 0.4, run="r3"),
     ]
 
 
 def test_select_states_picks_exactly_worst_median_failing():
     chosen = [(role, r.design, r.step, r.run_id) for role, r in select_states(crafted())]
     assert chosen == [
-        ("worst", "a", 0, "r1"), ("failing", "a", 4, "r1"),
-        ("worst", "b", 0, "r1"), ("median", "b", 2, "r1"),
+        ("worst", "a", 0, "r1"),
+        ("failing", "a", 4, "r1"),
+        ("worst", "b", 0, "r1"),
+        ("median", "b", 2, "r1"),
         ("failing", "c", 0, "r1"),
         ("worst", "d", 0, "r2"),
     ]

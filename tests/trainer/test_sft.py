@@ -11,11 +11,14 @@ from trainer.sft import SftConfig, encode, load_tokenizer, train_sft
 
 
 def example(i: int) -> Example:
-    messages = [{"role": "system", "content": "Write cocotb tests."},
-                {"role": "user", "content": f"Module m{i}: drive `a` and read `y`."}]
+    messages = [
+        {"role": "system", "content": "Write cocotb tests."},
+        {"role": "user", "content": f"Module m{i}: drive `a` and read `y`."},
+    ]
     target = f"```python\nimport cocotb\n\n@cocotb.test()\nasync def test_m{i}(dut):\n    dut.a.value = {i}\n```"
-    return Example("model", f"m{i}", "h", messages, target, "teacher:test", "start", 1.0, 0.0, 1.0,
-                   "llm4cov-prompt/2", 40, 30)
+    return Example(
+        "model", f"m{i}", "h", messages, target, "teacher:test", "start", 1.0, 0.0, 1.0, "llm4cov-prompt/2", 40, 30
+    )
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +40,19 @@ def test_labels_mask_the_prompt(tiny_hf_dir):
 @pytest.fixture(scope="session")
 def trained_tiny(tiny_models, tiny_set, tmp_path_factory):
     out = tmp_path_factory.mktemp("train")
-    config = SftConfig(examples=[str(tiny_set)], base="tiny", max_steps=12, grad_accum=1, learning_rate=1e-2,
-                       warmup_ratio=0.0, scheduler="constant", lora_r=8, save_steps=6, threads=1, out=str(out))
+    config = SftConfig(
+        examples=[str(tiny_set)],
+        base="tiny",
+        max_steps=12,
+        grad_accum=1,
+        learning_rate=1e-2,
+        warmup_ratio=0.0,
+        scheduler="constant",
+        lora_r=8,
+        save_steps=6,
+        threads=1,
+        out=str(out),
+    )
     train_sft(config)
     return out
 
@@ -56,8 +70,19 @@ def test_training_loss_decreases(trained_tiny):
 
 def test_training_resumes_from_its_checkpoint(trained_tiny, tiny_set, capsys):
     """A longer run into the same folder picks up at the last checkpoint instead of starting over."""
-    config = SftConfig(examples=[str(tiny_set)], base="tiny", max_steps=14, grad_accum=1, learning_rate=1e-2,
-                       warmup_ratio=0.0, scheduler="constant", lora_r=8, save_steps=6, threads=1, out=str(trained_tiny))
+    config = SftConfig(
+        examples=[str(tiny_set)],
+        base="tiny",
+        max_steps=14,
+        grad_accum=1,
+        learning_rate=1e-2,
+        warmup_ratio=0.0,
+        scheduler="constant",
+        lora_r=8,
+        save_steps=6,
+        threads=1,
+        out=str(trained_tiny),
+    )
     train_sft(config)
     printed = capsys.readouterr().out
     assert "resuming from" in printed and "checkpoint-12" in printed
