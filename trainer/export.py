@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llm4cov import Llm4covError
+from pytest_llm4cov.adapters import fingerprint
 from trainer.config import check, option, record
 
 QUANT_TYPES = {"q4_k_m": 15, "q5_k_m": 17, "q8_0": 7, "f16": 1}
@@ -35,6 +36,7 @@ class ExportConfig:
     merged: bool = option(False, "also write the merged model as GGUF (f16)")
     quantize: str = option("", f"quantize the merged GGUF to one of {', '.join(QUANT_TYPES)} ('' keeps f16)")
     outtype: str = option("f16", "the adapter's tensor type: f32, f16, bf16 or q8_0")
+    ship_as: str = option("", "also copy the adapter and its card into the plugin's trained/ folder under this name")
     out: str = option("trainer-out/export", "output folder: adapter.gguf, model-card.json, merged GGUF files")
 
     def __post_init__(self) -> None:
@@ -150,9 +152,27 @@ def export_gguf(config: ExportConfig) -> Path:
         check_loads(str(f16), None)
     card = model_card(train, base_gguf, produced)
     (out / "model-card.json").write_text(json.dumps(card, indent=2) + "\n")
+    if config.ship_as:
+        ship(out / "adapter.gguf", card, config.ship_as)
     files = ", ".join(f"{k} {v['path']} ({v['bytes'] / 1e6:.1f} MB)" for k, v in produced.items())
     print(f"export: {files} -> {out}")
     return result
+
+
+def ship(adapter: Path, card: dict[str, Any], name: str) -> Path:
+    """Copy the adapter and its card into the plugin's adapters folder, where ``--llm4cov-model`` finds it."""
+    import shutil
+
+    from pytest_llm4cov.adapters import adapters_dir
+
+    if not adapter.is_file() or not card.get("base_fingerprint"):
+        raise Llm4covError("export: ship_as needs a LoRA adapter and base_gguf (the card must name the base)")
+    folder = adapters_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(adapter, folder / f"{name}.gguf")
+    (folder / f"{name}.json").write_text(json.dumps({**card, "adapter_file": f"{name}.gguf"}, indent=2) + "\n")
+    print(f"export: shipped as {folder / name}.gguf")
+    return folder / f"{name}.gguf"
 
 
 def _merge(train: Path, out: Path) -> Path:
@@ -188,6 +208,8 @@ def model_card(train: Path, base_gguf: str, produced: dict[str, Any]) -> dict[st
         "base": summary.get("base"),
         "base_gguf": Path(base_gguf).name if base_gguf else None,
         "base_gguf_sha256": sha256_of(base_gguf) if base_gguf else None,
+        "base_fingerprint": fingerprint(base_gguf) if base_gguf else None,
+        "adapter_file": "adapter.gguf" if "adapter_gguf" in produced else None,
         "files": produced,
         "training": {
             k: summary.get(k)

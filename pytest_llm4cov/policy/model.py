@@ -287,8 +287,22 @@ def build_model_policy(
     }
     if n_ctx is not None:
         common["n_ctx"] = n_ctx
+    if adapter is not None and adapter.strip().lower() in ("none", "off"):
+        adapter, off = None, True
+    else:
+        off = False
     if key == "llama-cpp":
-        options.update(threads=threads, gpu_layers=gpu_layers or 0, lora_path=adapter)
+        from pytest_llm4cov.adapters import choose_adapter
+
+        # A shipped adapter trained on exactly this GGUF applies by default (pytest_llm4cov/adapters.py).
+        chosen, note = (None, "") if off else choose_adapter(options["model_path"], adapter)
+        if note and chosen is None:
+            import warnings
+
+            from pytest_llm4cov import Llm4covWarning
+
+            warnings.warn(note, Llm4covWarning, stacklevel=2)
+        options.update(threads=threads, gpu_layers=gpu_layers or 0, lora_path=chosen)
     elif key == "transformers":
         options.update(adapter_dir=adapter, threads=threads)
     else:

@@ -49,3 +49,32 @@ def test_export_without_training_output_is_one_clear_error(tmp_path):
 
     with pytest.raises(Llm4covError, match="no adapter/ or model/ from the train stage"):
         export_gguf(ExportConfig(train_dir=str(tmp_path), out=str(tmp_path / "x")))
+
+
+def test_shipped_adapter_applies_only_to_its_base(exported, tiny_gguf, tmp_path, monkeypatch):
+    from pytest_llm4cov.adapters import choose_adapter, shipped
+    from pytest_llm4cov.policy.model import build_model_policy
+    from trainer.export import ship
+
+    monkeypatch.setenv("LLM4COV_ADAPTERS_DIR", str(tmp_path / "trained"))
+    card = json.loads((exported.parent / "model-card.json").read_text())
+    ship(exported, card, "tiny-student")
+    (only,) = shipped()
+    assert only.name == "tiny-student" and only.path.read_bytes() == exported.read_bytes()
+    # the base it was trained on: applied without asking
+    policy = build_model_policy(str(tiny_gguf), max_tokens=8, n_ctx=2048, threads=1)
+    try:
+        assert policy.lora_path == only.path
+    finally:
+        policy.close()
+    # switched off on request
+    policy = build_model_policy(str(tiny_gguf), adapter="none", max_tokens=8, n_ctx=2048, threads=1)
+    try:
+        assert policy.lora_path is None
+    finally:
+        policy.close()
+    # another file: not applied, and one line says why
+    other = tmp_path / "other.gguf"
+    other.write_bytes(tiny_gguf.read_bytes()[:1000] + b"x")
+    chosen, note = choose_adapter(other, None)
+    assert chosen is None and "other.gguf is not the base any shipped adapter was trained on" in note
