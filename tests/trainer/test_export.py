@@ -78,3 +78,27 @@ def test_shipped_adapter_applies_only_to_its_base(exported, tiny_gguf, tmp_path,
     other.write_bytes(tiny_gguf.read_bytes()[:1000] + b"x")
     chosen, note = choose_adapter(other, None)
     assert chosen is None and "other.gguf is not the base any shipped adapter was trained on" in note
+
+
+def test_merged_model_and_quantized_copy_load(trained_tiny, tiny_gguf, tmp_path):  # noqa: F811
+    out = tmp_path / "merged"
+    export_gguf(ExportConfig(train_dir=str(trained_tiny), base_gguf=str(tiny_gguf), merged=True, quantize="q8_0",
+                             out=str(out)))
+    card = json.loads((out / "model-card.json").read_text())
+    assert set(card["files"]) == {"adapter_gguf", "merged_gguf", "quantized_gguf"}
+    f16, q8 = out / "model-f16.gguf", out / "model-q8_0.gguf"
+    assert q8.stat().st_size < f16.stat().st_size
+    from trainer.export import check_loads
+
+    check_loads(str(q8), None)  # the quantized file is a model llama-cpp runs
+
+
+def test_full_finetune_exports_a_whole_model(tiny_set, tmp_path):  # noqa: F811
+    from trainer.sft import SftConfig, train_sft
+
+    train = tmp_path / "train"
+    final = train_sft(SftConfig(examples=[str(tiny_set)], base="tiny", full_finetune=True, max_steps=2, grad_accum=1,
+                                learning_rate=1e-3, threads=1, out=str(train)))
+    assert final.name == "model" and (final / "config.json").is_file()
+    gguf = export_gguf(ExportConfig(train_dir=str(train), out=str(tmp_path / "export")))
+    assert gguf.name == "model-f16.gguf" and gguf.read_bytes()[:4] == b"GGUF"
