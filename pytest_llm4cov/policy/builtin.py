@@ -43,12 +43,38 @@ class Plan:
     run_lengths: list[int] = field(default_factory=lambda: [1])
     phases: list[tuple[str, int, Any]] = field(default_factory=list)
 
-    @property
-    def cycles(self) -> int:
-        total = 0
-        for kind, cycles, _ in self.phases:
-            total += cycles if kind in ("random", "hold", "reset", "freeze", "slow") else 0
-        return total
+
+def corner_values(width: int) -> list[int]:
+    """The values the template's ``TB.corners`` drives on an input of ``width`` bits (the same list)."""
+    top = (1 << width) - 1
+    values = [0, top, 1, 1 << (width - 1), top & 0x5555555555555555, top & 0xAAAAAAAAAAAAAAAA]
+    values += [1 << b for b in range(width)] + [top ^ (1 << b) for b in range(width)]
+    return list(dict.fromkeys(values))
+
+
+def simulated_cycles(plan: Plan, design: Design) -> int:
+    """Every cycle the rendered testbench steps through, its first reset, corners and sequences included.
+
+    This is the stimulus budget: the random baseline gets exactly the built-in policy's, so a comparison
+    of the two measures what the stimulus is, not how much of it there is.
+    """
+    widths = [p.width for p in design.interface.data_inputs]
+    has_reset = design.interface.reset is not None
+
+    def reset(cycles: int) -> int:  # TB.reset: the reset held for `cycles`, then one settling step
+        return (cycles if has_reset else 0) + 1
+
+    total = reset(3)
+    for kind, cycles, _ in plan.phases:
+        if kind == "corners":
+            total += sum(len(corner_values(w)) for w in widths)
+        elif kind == "sequence":
+            total += cycles * sum(len(v) for v in plan.interesting.values())
+        elif kind == "reset":
+            total += reset(cycles)
+        else:  # random, freeze, slow, hold
+            total += cycles
+    return total
 
 
 def _literal(value: Any) -> str:
@@ -132,7 +158,7 @@ class BuiltinPolicy(Policy):
         plan = self.plan(design, facts, seed, refine, focus_values, focus_rules, focus_timeouts)
         tb = render(design, plan, self.name, refine)
         info = {
-            "cycles": plan.cycles,
+            "cycles": simulated_cycles(plan, design),
             "refinement": refine,
             "focus_values": {k: len(v) for k, v in focus_values.items()},
             "rules": len(plan.rules),

@@ -1,6 +1,7 @@
 """Plain constrained-random stimulus: the baseline the built-in policy is measured against.
 
-It uses the built-in policy's template and the same simulated-cycle budget at every step, with every
+It uses the built-in policy's template and exactly the same number of simulated cycles at every step
+(``simulated_cycles``: the built-in's corner, sequence, hold and reset phases count too), with every
 directed feature off: uniform random values each cycle, no mined values, rules, mirrors or holds.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pytest_llm4cov.policy.base import Policy, Proposal, register
-from pytest_llm4cov.policy.builtin import BuiltinPolicy, Plan, render
+from pytest_llm4cov.policy.builtin import BuiltinPolicy, Plan, render, simulated_cycles
 from pytest_llm4cov.state import State
 
 
@@ -28,6 +29,7 @@ class RandomPolicy(Policy):
         design = state.design
         directed = self._budget.propose(state, seed)
         cycles = directed.info["cycles"]
-        plan = Plan(seed=seed, phases=[("random", cycles, 0.0)])
+        reset = simulated_cycles(Plan(seed=seed), design)  # the first reset, which every testbench has
+        plan = Plan(seed=seed, phases=[("random", cycles - reset, 0.0)])
         refine = 0 if state.observation is None else state.step + 1
         return Proposal(render(design, plan, self.name, refine), info={"cycles": cycles})
