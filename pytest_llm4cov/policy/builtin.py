@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.base import Policy, Proposal, register
-from pytest_llm4cov.policy.rtl_facts import RtlFacts, Rule, mine_facts, rules_from_expressions
+from pytest_llm4cov.policy.rtl_facts import _CASE_ITEM, RtlFacts, Rule, mine_facts, rules_from_expressions
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
 
@@ -181,12 +181,11 @@ class BuiltinPolicy(Policy):
                 lo, hi = p.span or (p.line, p.line)
                 lines.setdefault(p.file, set()).update(range(p.line, max(p.line, hi) + 1))
                 lines[p.file].add(lo)
-        # Re-read only the uncovered lines (plus the case headers that guard them) for their facts.
+        # Re-read only the uncovered lines, plus the case headers and item labels that guard them: without
+        # the labels (`S_LEN:`) a value compared in one state would be driven in every state.
         excerpt: dict[str, str] = {}
         for file, wanted in lines.items():
-            text = _read(file).splitlines()
-            keep = [ln if (i + 1) in wanted or "case" in ln or "endcase" in ln else "" for i, ln in enumerate(text)]
-            excerpt[file] = "\n".join(keep)
+            excerpt[file] = "\n".join(_excerpt_line(i + 1 in wanted, ln) for i, ln in enumerate(_read(file).splitlines()))
         local = mine_facts(design.interface, excerpt) if excerpt else RtlFacts()
         return {k: list(v) for k, v in local.order.items()}, rules + local.rules, local.timeouts
 
@@ -246,6 +245,13 @@ class BuiltinPolicy(Policy):
             run_lengths=[1, 1, 1, 2, 3, 4, 8, 16, 64],
             phases=phases,
         )
+
+
+def _excerpt_line(wanted: bool, line: str) -> str:
+    if wanted or "case" in line:  # also endcase
+        return line
+    label = _CASE_ITEM.match(line)
+    return label.group(0) if label else ""
 
 
 def _read(path: str) -> str:
