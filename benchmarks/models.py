@@ -1,7 +1,9 @@
 """Real small models against the built-in policy: whole-module mode, hybrid mode, same budget and seed.
 
 Configurations: ``builtin``; ``model-0.5b`` / ``model-1.5b`` (the model writes whole testbenches);
-``hybrid-0.5b`` / ``hybrid-1.5b`` (the built-in testbench plus model-written scenarios). Models are
+``hybrid-0.5b`` / ``hybrid-1.5b`` (the built-in testbench plus model-written scenarios); ``control``
+(the hybrid harness with a do-nothing scenario, ``await tb.step(1)``, and no model: what a hybrid
+configuration gains over it is the model's, the rest is the harness's). Models are
 Qwen2.5-Coder Instruct Q4_K_M GGUF files from ``../shared/fetch-model``, run with llama-cpp on the
 CPU. Every configuration runs the loop in this process (one model load) with the same iterations
 (default: a first attempt + 3 refinements) and seed, on the eval split by default.
@@ -41,7 +43,7 @@ from pytest_llm4cov.runlog import RunLogWriter
 from pytest_llm4cov.scenarios import scenario_results
 from pytest_llm4cov.testbench import Testbench
 
-CONFIGS = ("builtin", "model-0.5b", "model-1.5b", "hybrid-0.5b", "hybrid-1.5b")
+CONFIGS = ("builtin", "control", "model-0.5b", "model-1.5b", "hybrid-0.5b", "hybrid-1.5b")
 MODELS = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
 FETCH = Path(__file__).resolve().parents[2] / "shared" / "fetch-model"
 
@@ -60,6 +62,8 @@ def model_path(size: str) -> str:
 def make_policy(config: str, threads: int | None, model_max_tokens: int):
     if config == "builtin":
         return get_policy("builtin")
+    if config == "control":
+        return get_policy("control")  # policy/hybrid.py control_policy: the harness + CONTROL_REPLY
     mode, size = config.split("-", 1)
     hybrid = mode == "hybrid"
     from pytest_llm4cov.policy.hybrid import DEFAULT_MAX_TOKENS, HybridPolicy
