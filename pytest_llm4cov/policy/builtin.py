@@ -10,7 +10,7 @@ states that matter, which become more interesting values, guarded drive rules an
 from __future__ import annotations
 
 import pprint
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any, ClassVar
@@ -75,6 +75,25 @@ def simulated_cycles(plan: Plan, design: Design) -> int:
         else:  # random, freeze, slow, hold
             total += cycles
     return total
+
+
+def fit_budget(plan: Plan, design: Design, budget: int) -> Plan:
+    """``plan`` simulating exactly ``budget`` cycles: its last random phase lengthened, or its random
+    phases (then slow, then freeze) shortened from the end; as near as its other phases allow."""
+    phases = list(plan.phases)
+    excess = simulated_cycles(plan, design) - budget
+    adjustable = [i for kind in ("random", "slow", "freeze") for i in reversed(range(len(phases))) if phases[i][0] == kind]
+    if excess < 0 and adjustable:
+        kind, cycles, arg = phases[adjustable[0]]
+        phases[adjustable[0]] = (kind, cycles - excess, arg)
+    for i in adjustable:
+        if excess <= 0:
+            break
+        kind, cycles, arg = phases[i]
+        cut = min(cycles, excess)
+        phases[i] = (kind, cycles - cut, arg)
+        excess -= cut
+    return replace(plan, phases=phases)
 
 
 def _literal(value: Any) -> str:
@@ -156,6 +175,7 @@ class BuiltinPolicy(Policy):
         refine = 0 if state.observation is None else state.step + 1
         focus_values, focus_rules, focus_timeouts = self._focus(state, facts)
         plan = self.plan(design, facts, seed, refine, focus_values, focus_rules, focus_timeouts)
+        plan = fit_budget(plan, design, self.budget(design, seed, refine))
         tb = render(design, plan, self.name, refine)
         info = {
             "cycles": simulated_cycles(plan, design),
@@ -164,6 +184,11 @@ class BuiltinPolicy(Policy):
             "rules": len(plan.rules),
         }
         return Proposal(tb, info=info)
+
+    def budget(self, design: Design, seed: int, refine: int) -> int:
+        """The cycles a step simulates: those of its plan without focus, so that the budget depends on the
+        design and the step only, never on what a state left uncovered (random gets exactly the same)."""
+        return simulated_cycles(self.plan(design, self.facts(design), seed, refine), design)
 
     def _focus(self, state: State, facts: RtlFacts) -> tuple[dict[str, list[int]], list[Rule], set[int]]:
         """Values, rules and timeouts named by the uncovered points of the current state."""
