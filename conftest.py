@@ -1,4 +1,5 @@
-"""Shared fixtures: the bundled designs, a simulator, and one evaluator with a per-session build cache."""
+"""Shared fixtures (designs, a simulator, one evaluator with a per-session build cache, pytester projects)
+and LLM4COV_REQUIRE, which turns skips of must-run suites into failures."""
 
 from __future__ import annotations
 
