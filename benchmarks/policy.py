@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         f"designs where both ran the same steps{' (differ: ' + ', '.join(unequal) + ')' if unequal else ''}; "
         f"the others stopped early at full coverage"
     )
+    if unequal:
+        print("  (a step's budget follows its refinement level, the best state's step + 1: where one policy's "
+              "best stalled, its later steps refined from an earlier step, at a smaller budget)")
     not_above = [n for n in hard if not b[n]["score"] > r[n]["score"] + 1e-9]
     print()
     if not_above:

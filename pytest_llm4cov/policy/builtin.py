@@ -187,7 +187,8 @@ class BuiltinPolicy(Policy):
 
     def budget(self, design: Design, seed: int, refine: int) -> int:
         """The cycles a step simulates: those of its plan without focus, so that the budget depends on the
-        design and the step only, never on what a state left uncovered (random gets exactly the same)."""
+        design and the refinement level only (the best state's step + 1), never on what that state left
+        uncovered; random, given the same level, gets exactly the same."""
         return simulated_cycles(self.plan(design, self.facts(design), seed, refine), design)
 
     def _focus(self, state: State, facts: RtlFacts) -> tuple[dict[str, list[int]], list[Rule], set[int]]:

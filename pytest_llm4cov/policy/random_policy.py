@@ -1,7 +1,7 @@
 """Plain constrained-random stimulus: the baseline the built-in policy is measured against.
 
 It uses the built-in policy's template and exactly the built-in's stimulus budget at every step
-(``BuiltinPolicy.budget``, a function of the design and the step; ``simulated_cycles`` counts the
+(``BuiltinPolicy.budget``, a function of the design and the refinement level; ``simulated_cycles`` counts the
 built-in's corner, sequence, hold and reset phases too), with every directed feature off: uniform
 random values each cycle, no mined values, rules, mirrors or holds.
 """
