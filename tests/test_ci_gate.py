@@ -8,7 +8,7 @@ import pytest
 from conftest import copy_design, report
 from pytest_llm4cov.runlog import read_runlog
 
-pytestmark = pytest.mark.simulator
+pytestmark = [pytest.mark.simulator, pytest.mark.slow]  # four pytest runs and two builds: ~1-4 min
 
 #: counter4 grows a keyed input: the kept testbench never drives it, so its branch stays uncovered.
 KEYED = '''// counter4 with a keyed sticky flag added after its testbench was kept.
