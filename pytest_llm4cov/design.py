@@ -193,7 +193,8 @@ def load_design(folder: str | os.PathLike[str], top: str | None = None, config: 
     path = Path(folder).resolve()
     cfg = config or load_config(path)
     sources = rtl_files([path])
-    include_dirs = tuple(str((path / d).resolve()) for d in cfg.include_dirs)
+    # The design folder is always searched: `include "defs.svh"` beside the RTL needs no setting.
+    include_dirs = tuple(dict.fromkeys([str(path), *(str((path / d).resolve()) for d in cfg.include_dirs)]))
     iface = extract_interface(
         sources,
         top or cfg.top,

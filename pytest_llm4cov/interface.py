@@ -28,8 +28,9 @@ _ACTIVE_LOW = re.compile(r"(_n|n|_b|_l|_ni)(_i|_in)?$", re.IGNORECASE)
 class Port:
     name: str
     direction: str  # "input" | "output" | "inout"
-    width: int
+    width: int  # all bits of the port, an unpacked array's elements together
     signed: bool = False
+    elements: int = 1  # more than 1: an unpacked array (a testbench drives each element)
 
     @property
     def max_value(self) -> int:
@@ -92,7 +93,9 @@ class DesignInterface:
             "top": self.top,
             "sources": list(self.sources),
             "ports": [
-                {"name": p.name, "direction": p.direction, "width": p.width, "signed": p.signed} for p in self.ports
+                {"name": p.name, "direction": p.direction, "width": p.width, "signed": p.signed,
+                 **({"elements": p.elements} if p.elements > 1 else {})}
+                for p in self.ports
             ],
             "parameters": {p.name: p.value for p in self.parameters if not p.local},
             "clock": self.clock,
@@ -160,6 +163,18 @@ def _direction(symbol) -> str:
     return {"in": "input", "out": "output", "inout": "inout", "ref": "inout"}.get(text, text)
 
 
+def _port(symbol) -> Port:
+    """A port; an unpacked array (``logic [31:0] x [2]``) counts all its bits, its elements in ``elements``."""
+    kind = symbol.type
+    if kind.isUnpackedArray:
+        elements = 1
+        while kind.isUnpackedArray and kind.hasFixedRange:
+            elements *= kind.fixedRange.width
+            kind = kind.arrayElementType
+        return Port(symbol.name, _direction(symbol), int(symbol.type.bitstreamWidth), bool(kind.isSigned), elements)
+    return Port(symbol.name, _direction(symbol), int(kind.bitWidth), bool(kind.isSigned))
+
+
 def elaborate(
     sources: Sequence[str],
     *,
@@ -167,10 +182,13 @@ def elaborate(
     include_dirs: Sequence[str] = (),
     parameters: Mapping[str, object] | None = None,
     top: str | None = None,
+    diagnose: bool = True,
 ) -> Elaboration:
     """Parse and elaborate a file set with pyslang; raise Llm4covError on the first error.
 
     ``top`` forces a module that others instantiate to be elaborated as the top (testing a submodule).
+    With ``diagnose``, an error in text that parses is checked against the top's parameters: when
+    overriding one of them makes the design elaborate, the error names it and the llm4cov.toml fix.
     """
     import pyslang
     from pyslang import ast, syntax
@@ -189,19 +207,32 @@ def elaborate(
         comp_opts.topModules = {top}
     options.compilationOptions = comp_opts
     compilation = ast.Compilation(options)
+    buffers = []
     for src in sources:
         data = Path(src).read_bytes()
         if b"\0" in data[:4096]:
             raise Llm4covError(f"{src}: binary file, not Verilog/SystemVerilog text (remove it or rename it)")
-        tree = syntax.SyntaxTree.fromText(data.decode(errors="replace"), sm, Path(src).name, str(src), options)
-        compilation.addSyntaxTree(tree)
+        buffers.append(sm.assignText(str(src), data.decode(errors="replace")))
+    # One compilation unit, as Verilator compiles the files: a macro defined in one file (OpenTitan's
+    # prim_assert.sv) is visible in the files after it.
+    compilation.addSyntaxTree(syntax.SyntaxTree.fromBuffers(buffers, sm, options))
     root = compilation.getRoot()
     engine = pyslang.DiagnosticEngine(sm)
     for diag in compilation.getAllDiagnostics():
         if diag.isError():
             loc = diag.location
             where = f"{sm.getFullPath(loc.buffer)}:{sm.getLineNumber(loc)}" if loc.buffer.id else (sources[0])
-            raise Llm4covError(f"{where}: {engine.formatMessage(diag)} (fix the RTL so that it parses)")
+            message = engine.formatMessage(diag)
+            if diagnose and _parse_clean(compilation):
+                # The text parses: a default parameter may be what does not elaborate (width 0 as a divisor).
+                fix = _parameter_fix(sources, root, defines, include_dirs, parameters, top)
+                if fix:
+                    name, default, value = fix
+                    raise Llm4covError(
+                        f"{where}: {message}: the RTL parses but does not elaborate with the default "
+                        f"{name} = {default}; set it in llm4cov.toml, e.g. parameters = {{{name} = {value}}}"
+                    )
+            raise Llm4covError(f"{where}: {message} (fix the RTL so that it parses)")
     # getDefinitions() also holds UDPs (PrimitiveSymbol), which have no definitionKind.
     defined = tuple(
         sorted(d.name for d in compilation.getDefinitions() if str(getattr(d, "definitionKind", "")).endswith("Module"))
@@ -217,10 +248,13 @@ def elaborate(
                     f"interface port '{p.name}', which cocotb and Verilator cannot drive (wrap the top in a "
                     "module with plain ports and test that one)"
                 )
-        ports = tuple(
-            Port(p.name, _direction(p), int(p.type.bitWidth), bool(p.type.isSigned)) for p in body.portList
+        ports = tuple(_port(p) for p in body.portList)
+        # A type parameter has no value: its type stands for it.
+        params = tuple(
+            Parameter(p.name, str(getattr(p, "value", None) if hasattr(p, "value") else p.targetType),
+                      bool(p.isLocalParam))
+            for p in body.parameters
         )
-        params = tuple(Parameter(p.name, str(p.value), bool(p.isLocalParam)) for p in body.parameters)
         interfaces[inst.name] = DesignInterface(
             top=inst.name,
             sources=tuple(sources),
@@ -233,6 +267,103 @@ def elaborate(
             top_file=str(sm.getFullPath(loc.buffer)),
         )
     return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces)
+
+
+def _parse_clean(compilation) -> bool:
+    """True when every error is semantic (elaboration), none from parsing or preprocessing."""
+    for tree in compilation.getSyntaxTrees():
+        if any(d.isError() for d in tree.diagnostics):
+            return False
+    return True
+
+
+#: Values tried for a parameter whose default does not elaborate; the first that works is suggested.
+_TRY_VALUES = (1, 2, 4, 8, 16, 32)
+
+
+def _parameter_fix(
+    sources: Sequence[str], root, defines, include_dirs: Sequence[str], parameters, top: str | None
+) -> tuple[str, str, int] | None:
+    """(parameter, its default, a value that elaborates) for the first top parameter whose override
+    alone makes the design elaborate; None when no single parameter does. Evaluated, not guessed."""
+    candidates: list[tuple[str, str]] = []
+    for inst in root.topInstances:
+        if top and inst.name != top:
+            continue
+        for p in inst.body.parameters:
+            if not p.isLocalParam and hasattr(p, "value") and p.name not in (parameters or {}):
+                candidates.append((p.name, str(p.value)))
+    for name, default in candidates[:8]:
+        for value in _TRY_VALUES:
+            try:
+                elaborate(sources, defines=defines, include_dirs=include_dirs,
+                          parameters={**(parameters or {}), name: value}, top=top, diagnose=False)
+            except Llm4covError:
+                continue
+            return name, default, value
+    return None
+
+
+_PACKAGE_DECL = re.compile(r"^\s*package\s+([A-Za-z_]\w*)\s*;", re.M)
+_MODULE_DECL = re.compile(r"^\s*(?:module|interface|program|primitive)\b", re.M)
+_PACKAGE_USE = re.compile(r"\b([A-Za-z_]\w*)\s*::")
+
+
+_INCLUDE = re.compile(r'`include\s+"([^"]+)"')
+
+
+def drop_included(sources: Sequence[str]) -> list[str]:
+    """The sources without those another source `include`s: an included file is part of its includer
+    (macro files such as OpenTitan's prim_assert.sv), never a compilation unit of its own."""
+    included: set[str] = set()
+    for src in sources:
+        try:
+            text = Path(src).read_text(errors="replace")
+        except OSError:
+            continue
+        included.update(os.path.basename(name) for name in _INCLUDE.findall(text))
+    kept = [s for s in sources if os.path.basename(s) not in included]
+    return kept or list(sources)
+
+
+def order_sources(sources: Sequence[str]) -> list[str]:
+    """Files of macros only first, then files declaring packages, each after the packages it uses;
+    the rest keep their order.
+
+    Verilator (like most simulators) needs a package compiled before any file that imports it, while
+    a user's folder sorts by name (``foo.sv`` before ``foo_pkg.sv``).
+    """
+    declares: dict[str, set[str]] = {}
+    uses: dict[str, set[str]] = {}
+    headers: list[str] = []
+    for src in sources:
+        try:
+            text = re.sub(r"//[^\n]*|/\*.*?\*/", "", Path(src).read_text(errors="replace"), flags=re.S)
+        except OSError:
+            continue
+        found = set(_PACKAGE_DECL.findall(text))
+        if found:
+            declares[src] = found
+            uses[src] = set(_PACKAGE_USE.findall(text)) - found
+        elif "`define" in text and not _MODULE_DECL.search(text):
+            headers.append(src)  # macros only: before every file that may use them
+    owner = {pkg: src for src, pkgs in declares.items() for pkg in pkgs}
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(src: str) -> None:
+        if src in ordered or src in visiting:
+            return
+        visiting.add(src)
+        for pkg in sorted(uses.get(src, ())):
+            if pkg in owner:
+                visit(owner[pkg])
+        ordered.append(src)
+
+    for src in sources:
+        if src in declares:
+            visit(src)
+    return headers + ordered + [s for s in sources if s not in declares and s not in headers]
 
 
 def extract_interface(
@@ -252,7 +383,7 @@ def extract_interface(
         Llm4covError: unparsable RTL, no top, an ambiguous top without ``top``, or an override naming a
             port that does not exist.
     """
-    sources = rtl_files(paths)
+    sources = order_sources(drop_included(rtl_files(paths)))
     elab = elaborate(sources, defines=defines, include_dirs=include_dirs, parameters=parameters)
     where = sources[0] if len(sources) == 1 else os.path.dirname(sources[0])
     if top is None:

@@ -11,6 +11,7 @@ import random
 
 import cocotb
 from cocotb.clock import Clock
+from cocotb.handle import ArrayObject
 from cocotb.triggers import FallingEdge, Timer
 
 SEED = {{SEED}}
@@ -34,6 +35,24 @@ RUN_LENGTHS = {{RUN_LENGTHS}}
 PLAN = {{PLAN}}
 
 
+def drive(handle, value, width):
+    """Assign ``value`` to a port; an unpacked array port takes it element by element, lowest first."""
+    if isinstance(handle, ArrayObject):
+        elements = list(handle)
+        each = width // len(elements)
+        for i, element in enumerate(elements):
+            drive(element, value >> (i * each), each)
+    else:
+        handle.value = value & ((1 << width) - 1)
+
+
+def values(handle):
+    """A port's values: one, or one per element of an unpacked array."""
+    if isinstance(handle, ArrayObject):
+        return [v for element in handle for v in values(element)]
+    return [handle.value]
+
+
 class TB:
     def __init__(self, dut):
         self.dut = dut
@@ -43,7 +62,7 @@ class TB:
             cocotb.start_soon(Clock(getattr(dut, CLOCK), 10, unit="ns").start())
 
     def set(self, name, value):
-        getattr(self.dut, name).value = int(value) & ((1 << INPUTS[name]) - 1)
+        drive(getattr(self.dut, name), int(value), INPUTS[name])
 
     def read(self, name):
         """An internal signal's value, or None when it is missing or not a known value."""
@@ -71,8 +90,8 @@ class TB:
 
     def check_outputs_known(self):
         for name in OUTPUTS:
-            value = getattr(self.dut, name).value
-            assert value.is_resolvable, f"output {name} is {value} after reset"
+            for value in values(getattr(self.dut, name)):
+                assert value.is_resolvable, f"output {name} is {value} after reset"
 
     @staticmethod
     def corners(width):
