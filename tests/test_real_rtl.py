@@ -1,0 +1,66 @@
+"""What real SystemVerilog repos contain and the bundled designs do not (tests/data/sv_repo): packages
+imported by files that sort before them, macros defined in a file the user never includes, a .sv macro
+file that is included rather than compiled, unpacked array ports; and a default parameter that does
+not elaborate, which must be named with its llm4cov.toml fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import TEST_DATA
+from pytest_llm4cov import Llm4covError
+from pytest_llm4cov.design import load_design
+from pytest_llm4cov.interface import extract_interface
+
+REPO = TEST_DATA / "sv_repo"
+
+
+def test_sources_are_ordered_for_one_compilation_unit():
+    iface = extract_interface([REPO])
+    names = [s.rsplit("/", 1)[-1] for s in iface.sources]
+    # macros first, then the package, then its user; the included macro file is no compilation unit
+    assert names == ["macros.sv", "zz_acc_pkg.sv", "acc_top.sv"]
+
+
+def test_unpacked_array_ports_count_every_bit():
+    iface = extract_interface([REPO])
+    lanes, sums = iface.port("lanes_i"), iface.port("sums_o")
+    assert (lanes.width, lanes.elements) == (16, 2)
+    assert (sums.width, sums.elements) == (16, 2)
+    assert iface.port("total_o").width == 9  # a width from the imported package
+
+
+def test_design_folder_is_on_the_include_path():
+    assert load_design(REPO).build.include_dirs[0] == str(REPO.resolve())
+
+
+def test_default_parameter_that_does_not_elaborate_is_named(tmp_path):
+    (tmp_path / "div.v").write_text(
+        "module div #(parameter width = 0) (input clk, input [7:0] a, output [7:0] q);\n"
+        "  localparam integer STEPS = 8 / width;\n"
+        "  reg [STEPS-1:0] r;\n"
+        "  always @(posedge clk) r <= a[STEPS-1:0];\n"
+        "  assign q = r;\n"
+        "endmodule\n"
+    )
+    with pytest.raises(Llm4covError) as err:
+        extract_interface([tmp_path])
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path / 'div.v'}:3: ")
+    assert "default width = 0" in message and "parameters = {width = 1}" in message
+    assert "\n" not in message
+    # and the fix it names works
+    assert extract_interface([tmp_path], parameters={"width": 1}).top == "div"
+
+
+def test_builtin_testbench_builds_and_drives_array_ports(evaluator):
+    from pytest_llm4cov.policy import get_policy
+    from pytest_llm4cov.state import State
+
+    design = load_design(REPO)
+    proposal = get_policy("builtin").propose(State(design), seed=0)
+    obs = evaluator.evaluate(design.build, proposal.testbench, seed=0)
+    assert obs.passed, obs.error
+    uncovered = {p.detail for p in obs.uncovered() if p.metric == "toggle"}
+    # both elements of the array input were driven, so both lanes' sums moved
+    assert not any(d.startswith(("lanes_i[0][0]", "lanes_i[1][0]", "sums_o[1][0]")) for d in uncovered), uncovered
