@@ -53,6 +53,7 @@ def test_default_parameter_that_does_not_elaborate_is_named(tmp_path):
     assert extract_interface([tmp_path], parameters={"width": 1}).top == "div"
 
 
+@pytest.mark.slow
 def test_builtin_testbench_builds_and_drives_array_ports(evaluator):
     from pytest_llm4cov.policy import get_policy
     from pytest_llm4cov.state import State
@@ -61,6 +62,6 @@ def test_builtin_testbench_builds_and_drives_array_ports(evaluator):
     proposal = get_policy("builtin").propose(State(design), seed=0)
     obs = evaluator.evaluate(design.build, proposal.testbench, seed=0)
     assert obs.passed, obs.error
-    uncovered = {p.detail for p in obs.uncovered() if p.metric == "toggle"}
+    uncovered = {p.comment for p in obs.uncovered() if p.metric == "toggle"}
     # both elements of the array input were driven, so both lanes' sums moved
     assert not any(d.startswith(("lanes_i[0][0]", "lanes_i[1][0]", "sums_o[1][0]")) for d in uncovered), uncovered

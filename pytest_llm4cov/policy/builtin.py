@@ -23,8 +23,23 @@ from pytest_llm4cov.testbench import Testbench, module_name_for
 
 MAX_VALUES_PER_INPUT = 48
 MAX_RULES = 64
-MAX_HOLD = 20_000
 MAX_FROZEN = 6  # 1-bit inputs held fixed in turn during refinement
+#: The run's time limit the plan is sized for: the plugin's default --llm4cov-timeout, seconds.
+TIME_LIMIT_S = 120.0
+#: Testbench-driven cycles per second (a new value on every input each cycle), measured on the 2-core
+#: development machine under load: 20,000 cycles of the random baseline in about 2.5 s.
+DRIVEN_CYCLES_PER_S = 8_000
+#: The share of the time limit a plan may fill, leaving room for a slower machine and a larger design.
+TIME_SHARE = 0.4
+#: Reset pulses per plan (first attempt; refinements more) and the random cycles after each at least.
+PULSES = 4
+MIN_SETTLE = 16
+
+
+def cycle_limit(time_limit_s: float = TIME_LIMIT_S) -> int:
+    """The most stimulus cycles one testbench may state: long counters are waited out up to what
+    fits in the run's time limit (also at the random baseline's speed, which runs the same budget)."""
+    return int(time_limit_s * TIME_SHARE * DRIVEN_CYCLES_PER_S)
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +62,7 @@ class Plan:
     def cycles(self) -> int:
         total = 0
         for kind, cycles, _ in self.phases:
-            total += cycles if kind in ("random", "hold", "reset", "freeze", "slow") else 0
+            total += cycles if kind in ("random", "hold", "reset", "freeze", "slow", "pulses") else 0
         return total
 
 
@@ -185,22 +200,34 @@ class BuiltinPolicy(Policy):
                 interesting[name] = ordered[:MAX_VALUES_PER_INPUT]
         mirrors = {k: sorted(v) for k, v in facts.mirrors.items() if k in inputs}
         rules = list(dict.fromkeys((focus_rules or []) + facts.rules))[:MAX_RULES]
-        timeouts = sorted({t for t in facts.timeouts | (focus_timeouts or set()) if t <= MAX_HOLD})
+        # Long counters are waited out as far as the run's time limit allows: the largest that fit.
+        patterns = ("keep", "zero", "ones") if refine else ("keep", "zero")
+        room = max(0, cycle_limit() - 4 * cycles)
+        timeouts: list[int] = []
+        for t in sorted(facts.timeouts | (focus_timeouts or set()), reverse=True):
+            need = len(patterns) * (int(t * 1.1) + 8 + 50)
+            if len(timeouts) < 3 and need <= room:
+                timeouts.append(t)
+                room -= need
         phases: list[tuple[str, int, Any]] = [("corners", 0, None)]
         if interesting:
             phases.append(("sequence", 1, None))
             phases.append(("sequence", 4, None))
         phases.append(("random", cycles // 2, 0.3))
-        for t in timeouts[-3:]:
-            hold = min(MAX_HOLD, int(t * 1.1) + 8)
-            phases.append(("hold", hold, "keep"))
-            phases.append(("random", 50, 0.3))
-            phases.append(("hold", hold, "zero"))
-            phases.append(("random", 50, 0.3))
-            if refine:
-                phases.append(("hold", hold, "ones"))
+        for t in sorted(timeouts):
+            hold = int(t * 1.1) + 8
+            for pattern in patterns:
+                phases.append(("hold", hold, pattern))
+                phases.append(("random", 50, 0.3))
         phases.append(("reset", 2, None))
         phases.append(("random", cycles // 2, 0.6 if refine else 0.5))
+        # Reset pulses with the other inputs random or all ones (a reset that acts only under an
+        # enable; operands loaded during reset), each followed by long enough for the counters the
+        # RTL has (a sequential multiply) to run out.
+        short = [c for c in facts.counters.values() if c <= 1024] + [t for t in facts.timeouts if t <= 1024]
+        settle = max(MIN_SETTLE, min(1100, int(max(short, default=0) * 1.1) + 8))
+        pulses = min(6 * PULSES, PULSES * (1 + 2 * refine))
+        phases.append(("pulses", pulses * (settle + 3), (pulses, settle)))
         if refine:
             phases.append(("sequence", 16, None))
             phases.append(("random", cycles // 2, 0.8))

@@ -31,7 +31,7 @@ RULES = {{RULES}}
 RUN_LENGTHS = {{RUN_LENGTHS}}
 # The stimulus, phase by phase: (kind, cycles, argument): random takes its bias towards
 # INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, slow how much longer values last,
-# hold the pattern it holds.
+# hold the pattern it holds, reset what the other inputs do during reset, pulses (count, cycles after each).
 PLAN = {{PLAN}}
 
 
@@ -72,6 +72,11 @@ class TB:
             return None
 
     async def step(self, cycles=1):
+        if CLOCK and cycles > 64:
+            # A long wait in one timer (the simulator runs free), landing just after the last edge but one.
+            await Timer(10 * (cycles - 1) + 3, unit="ns")
+            self.cycles += cycles - 1
+            cycles = 1
         for _ in range(cycles):
             if CLOCK:
                 await FallingEdge(getattr(self.dut, CLOCK))
@@ -79,9 +84,12 @@ class TB:
                 await Timer(10, unit="ns")
             self.cycles += 1
 
-    async def reset(self, cycles=3):
+    async def reset(self, cycles=3, fill="zero"):
+        """Assert the reset for ``cycles`` with the other inputs at zero, all ones or random values:
+        some RTL resets only under another input (an enable), some loads operands during reset."""
         for name in INPUTS:
-            self.set(name, 0)
+            self.set(name, self.rng.getrandbits(INPUTS[name]) if fill == "random" else
+                     (1 << INPUTS[name]) - 1 if fill == "ones" else 0)
         if RESET:
             getattr(self.dut, RESET).value = RESET_ACTIVE
             await self.step(cycles)
@@ -164,6 +172,13 @@ class TB:
                 self.set(name, (1 << width) - 1)
         await self.step(cycles)
 
+    async def pulse_phase(self, pulses, after):
+        """Reset pulses with fresh input values (random, or all ones), each followed by ``after`` cycles
+        of random stimulus: operands loaded during reset and one-shot computations run again."""
+        for i in range(pulses):
+            await self.reset(2, "ones" if i % 4 == 3 else "random")
+            await self.random_phase(after, 0.3)
+
     async def sequence_phase(self, cycles_each):
         """Drive each input's interesting values in the order the RTL lists them."""
         for name, values in INTERESTING.items():
@@ -191,5 +206,7 @@ async def test_coverage_closure(dut):
         elif kind == "sequence":
             await tb.sequence_phase(cycles)
         elif kind == "reset":
-            await tb.reset(cycles)
+            await tb.reset(cycles, arg or "zero")
+        elif kind == "pulses":
+            await tb.pulse_phase(*arg)
     tb.check_outputs_known()
