@@ -52,6 +52,8 @@ class DesignConfig:
     description: str = ""
     #: Points left out of the score, each with a reason (see waivers.py for the keys).
     waivers: tuple[Waiver, ...] = ()
+    #: Leave code the elaboration proves unreachable (functions nothing calls) out of the score.
+    exclude_unreachable: bool = True
 
     @classmethod
     def known_keys(cls) -> tuple[str, ...]:
@@ -64,6 +66,7 @@ _KEY_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "clock": ((str,), "a port name (a string)"),
     "reset": ((str,), "a port name (a string)"),
     "reset_active_low": ((bool,), "true or false"),
+    "exclude_unreachable": ((bool,), "true or false"),
     "parameters": ((dict,), "a table, e.g. parameters = {WIDTH = 8}"),
     "defines": ((dict,), "a table, e.g. defines = {SIM = 1}"),
     "include_dirs": ((list,), "a list of folder names"),

@@ -67,6 +67,8 @@ class DesignInterface:
     modules: tuple[str, ...] = ()
     top_line: int = 0
     top_file: str = ""
+    #: Code no stimulus can run, proven from the elaborated design: (file, first line, last line, reason).
+    unreachable: tuple[tuple[str, int, int, str], ...] = ()
 
     @property
     def inputs(self) -> tuple[Port, ...]:
@@ -110,6 +112,7 @@ class Elaboration:
     tops: tuple[str, ...]
     modules: tuple[str, ...]
     interfaces: Mapping[str, DesignInterface] = field(default_factory=dict)
+    unreachable: tuple[tuple[str, int, int, str], ...] = ()
 
 
 def rtl_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -266,7 +269,66 @@ def elaborate(
             top_line=sm.getLineNumber(loc),
             top_file=str(sm.getFullPath(loc.buffer)),
         )
-    return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces)
+    return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces,
+                       unreachable=_uncalled_subroutines(compilation, sm))
+
+
+def _uncalled_subroutines(compilation, sm) -> tuple[tuple[str, int, int, str], ...]:
+    """Functions and tasks of the sources that the elaborated design never calls (a package's unused
+    helpers), directly or through functions it calls: their lines never run, whatever the stimulus.
+    A call from design code counts even in a constant expression, so the answer errs towards reachable."""
+    from pyslang import ast
+
+    def key(sub) -> tuple[str, int, int]:
+        return (sub.name, sub.location.buffer.id, sub.location.offset)
+
+    def calls_in(node) -> tuple[dict, list]:
+        """Call sites (buffer, offset) -> the callee's key, and the subroutines defined below ``node``."""
+        calls: dict = {}
+        subs: list = []
+
+        def visit(n) -> bool:
+            if isinstance(n, ast.CallExpression) and isinstance(n.subroutine, ast.SubroutineSymbol):
+                site = n.sourceRange.start
+                calls[(site.buffer.id, site.offset)] = key(n.subroutine)
+            elif isinstance(n, ast.SubroutineSymbol) and n.syntax is not None and n.location.buffer.id:
+                subs.append(n)
+            return True
+
+        node.visit(visit)
+        return calls, subs
+
+    every, defined = calls_in(compilation.getRoot())
+    for package in compilation.getPackages():
+        more_calls, more_subs = calls_in(package)
+        every.update(more_calls)
+        defined.extend(more_subs)
+    by_key = {key(s): s for s in defined}
+    callees: dict = {}
+    inside: set = set()
+    for k, sub in by_key.items():
+        sites, _ = calls_in(sub)
+        callees[k] = set(sites.values())
+        inside.update(sites)
+    # Called from design code (a site outside every function), then whatever those call.
+    reached = {callee for site, callee in every.items() if site not in inside}
+    todo = list(reached)
+    while todo:
+        for callee in callees.get(todo.pop(), ()):
+            if callee not in reached:
+                reached.add(callee)
+                todo.append(callee)
+    out = []
+    for k, sub in by_key.items():
+        if k in reached:
+            continue
+        span = sub.syntax.sourceRange
+        path = str(sm.getFullPath(sub.location.buffer))
+        if not os.path.isfile(path):  # a macro expansion: no source lines of its own
+            continue
+        first, last = sm.getLineNumber(span.start), sm.getLineNumber(span.end)
+        out.append((path, first, last, f"unreachable: {sub.name}() is never called by the design"))
+    return tuple(dict.fromkeys(out))
 
 
 def _parse_clean(compilation) -> bool:
@@ -412,6 +474,7 @@ def extract_interface(
             )
     iface = elab.interfaces[top]
     names = {p.name for p in iface.ports}
+    unreachable = elab.unreachable
     for label, value in (("clock", clock), ("reset", reset)):
         if value and value not in names:
             raise Llm4covError(f"{where}: {label} '{value}' is not a port of {top} (ports: {', '.join(sorted(names))})")
@@ -436,4 +499,5 @@ def extract_interface(
         modules=iface.modules,
         top_line=iface.top_line,
         top_file=iface.top_file,
+        unreachable=unreachable,
     )

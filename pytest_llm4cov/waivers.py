@@ -30,7 +30,7 @@ from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.coverage import CoveragePoint, CoverageReport
 from pytest_llm4cov.observation import Observation
 
-WAIVER_KEYS = ("file", "line", "hierarchy", "type", "reason")
+WAIVER_KEYS = ("file", "line", "until", "hierarchy", "type", "reason")
 KNOWN_TYPES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
 EXAMPLE = '{file = "fifo.v", line = 42, reason = "..."}'
 
@@ -44,13 +44,17 @@ class Waiver:
     line: int | None = None
     hierarchy: str | None = None
     type: str | None = None
+    until: int | None = None  # with line: every point on lines line..until
 
     def matches(self, point: CoveragePoint) -> bool:
         if self.type is not None and point.metric != self.type:
             return False
         if self.file is not None and not PurePosixPath(point.file).match(self.file):
             return False
-        if self.line is not None:
+        if self.line is not None and self.until is not None:
+            if not self.line <= point.line <= self.until:
+                return False
+        elif self.line is not None:
             lo, hi = point.span or (point.line, point.line)
             if point.line != self.line and not lo <= self.line <= hi:
                 return False
@@ -60,7 +64,8 @@ class Waiver:
         """Where it applies, in one phrase: 'fifo.v:42 toggle' or 'top.u_dbg*'."""
         parts = []
         if self.file is not None:
-            parts.append(self.file + (f":{self.line}" if self.line is not None else ""))
+            lines = f":{self.line}" + (f"-{self.until}" if self.until is not None else "") if self.line else ""
+            parts.append(self.file + lines)
         if self.hierarchy is not None:
             parts.append(self.hierarchy)
         if self.type is not None:
@@ -103,14 +108,24 @@ def parse_waivers(raw: Any, origin: str) -> tuple[Waiver, ...]:
                 raise Llm4covError(f"{where}: line must be a positive integer, got {line!r}")
             if entry.get("file") is None:
                 raise Llm4covError(f"{where}: line {line} needs a file (which file's line {line}?)")
+        until = entry.get("until")
+        if until is not None and (isinstance(until, bool) or not isinstance(until, int) or line is None
+                                  or until < line):
+            raise Llm4covError(f"{where}: until must be a line number after line (a range line..until), "
+                               f"got {until!r}")
         kind = entry.get("type")
         if kind is not None and kind not in KNOWN_TYPES:
             raise Llm4covError(f"{where}: unknown type {kind!r} (choose from {', '.join(KNOWN_TYPES)})")
         out.append(
             Waiver(reason=reason.strip(), file=entry.get("file"), line=line, hierarchy=entry.get("hierarchy"),
-                   type=kind)
+                   type=kind, until=until)
         )
     return tuple(out)
+
+
+def unreachable_waivers(unreachable: Iterable[tuple[str, int, int, str]]) -> tuple[Waiver, ...]:
+    """Waivers for code the elaboration proved no stimulus can run (``DesignInterface.unreachable``)."""
+    return tuple(Waiver(reason=reason, file=file, line=first, until=last) for file, first, last, reason in unreachable)
 
 
 def waiver_for(point: CoveragePoint, waivers: Sequence[Waiver]) -> Waiver | None:

@@ -65,3 +65,22 @@ def test_builtin_testbench_builds_and_drives_array_ports(evaluator):
     uncovered = {p.comment for p in obs.uncovered() if p.metric == "toggle"}
     # both elements of the array input were driven, so both lanes' sums moved
     assert not any(d.startswith(("lanes_i[0][0]", "lanes_i[1][0]", "sums_o[1][0]")) for d in uncovered), uncovered
+
+
+def test_functions_nothing_calls_are_proven_unreachable():
+    iface = extract_interface([REPO])
+    found = {(f.rsplit("/", 1)[-1], reason.split()[1]) for f, _, _, reason in iface.unreachable}
+    assert found == {("zz_acc_pkg.sv", "scale_unused()"), ("zz_acc_pkg.sv", "double_unused()")}
+    text = (REPO / "zz_acc_pkg.sv").read_text().splitlines()
+    for _, first, last, _ in iface.unreachable:
+        assert "function" in text[first - 1] and "endfunction" in text[last - 1]
+
+
+def test_line_range_waiver_and_its_errors():
+    from pytest_llm4cov.coverage import CoveragePoint
+    from pytest_llm4cov.waivers import parse_waivers
+
+    (w,) = parse_waivers([{"file": "a.sv", "line": 10, "until": 12, "reason": "r"}], "x.toml")
+    assert w.matches(CoveragePoint("rtl/a.sv", 11, "line", 0)) and not w.matches(CoveragePoint("a.sv", 13, "line", 0))
+    with pytest.raises(Llm4covError, match="x.toml: waiver #1: until must be a line number after line"):
+        parse_waivers([{"file": "a.sv", "line": 10, "until": 9, "reason": "r"}], "x.toml")

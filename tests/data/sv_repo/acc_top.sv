@@ -14,7 +14,7 @@ module acc_top import zz_acc_pkg::*; (
   for (genvar g = 0; g < 2; g++) begin : gen_lane
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni)            acc_q[g] <= '0;
-      else if (op_i == OpAdd) acc_q[g] <= acc_q[g] + lanes_i[g];
+      else if (op_i == OpAdd) acc_q[g] <= add_wrap(acc_q[g], lanes_i[g]);
       else if (op_i == OpClr) acc_q[g] <= '0;
     end
     assign sums_o[g] = acc_q[g];
