@@ -12,6 +12,7 @@ after every design; ``--resume`` skips the designs already there.
 
     .venv/bin/python benchmarks/realworld.py [--iterations N] [--jobs J] [--designs a,b] [--resume]
                                              [--cache DIR] [--out DIR] [--policies builtin,random]
+    .venv/bin/python benchmarks/realworld.py --table OUT/results.json [OTHER/results.json ...]
 
 Abstract OpenTitan primitives (``prim_flop``, ``prim_buf``...) are generated from their
 ``prim_generic_*`` implementation by renaming the module, which is what OpenTitan's FuseSoC generator
@@ -301,7 +302,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="wall-clock limit of one testbench run, s")
     parser.add_argument("--resume", action="store_true", help="keep the results already in OUT/results.json")
     parser.add_argument("--assemble-only", action="store_true", help="fetch, assemble and configure; run nothing")
+    parser.add_argument("--table", type=Path, nargs="+", metavar="RESULTS",
+                        help="only print the table of these results files (runs of several merged)")
     args = parser.parse_args(argv)
+    if args.table:
+        merged: dict = {"designs": {}, "runs": {}}
+        for path in args.table:
+            data = json.loads(path.read_text())
+            merged["designs"].update(data.get("designs", {}))
+            for policy, items in data.get("runs", {}).items():
+                merged["runs"].setdefault(policy, {}).update(items)
+        print_table(merged)
+        return 0
 
     from pytest_llm4cov.bench import run_designs
 
@@ -391,6 +403,12 @@ def print_table(results: dict) -> None:
             sb, sr, n_both = sb + x["score"], sr + y["score"], n_both + 1
     if n_both:
         print(f"{'average (' + str(n_both) + ' designs)':30} {sb / n_both:>8.1%} {sr / n_both:>8.1%}")
+        both = [n for n in names if n in b and n in r]
+        at95 = sum(b[n]["score"] >= 0.95 for n in both), sum(r[n]["score"] >= 0.95 for n in both)
+        print(f"at or above 95%: builtin {at95[0]}/{len(both)}, random {at95[1]}/{len(both)}")
+        behind = [n for n in both if r[n]["score"] < 0.95 and not b[n]["score"] > r[n]["score"] + 1e-9]
+        print("random below 95% and builtin not strictly above it: " + (", ".join(
+            f"{n} ({b[n]['score']:.1%} vs {r[n]['score']:.1%})" for n in behind) or "none"))
 
 
 if __name__ == "__main__":
