@@ -269,8 +269,78 @@ def elaborate(
             top_line=sm.getLineNumber(loc),
             top_file=str(sm.getFullPath(loc.buffer)),
         )
+    unreachable = (*_uncalled_subroutines(compilation, sm), *_full_case_defaults(compilation, sm),
+                   *_coverage_off_regions(sources))
     return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces,
-                       unreachable=_uncalled_subroutines(compilation, sm))
+                       unreachable=tuple(dict.fromkeys(unreachable)))
+
+
+#: The widest case selector whose values are counted (2**16 items at most).
+_MAX_CASE_BITS = 16
+
+
+def _full_case_defaults(compilation, sm) -> list[tuple[str, int, int, str]]:
+    """The ``default`` of a plain ``case`` whose items, evaluated, list every value of its selector's
+    width (``case ({a, b}) 2'b00 ... 2'b11 ... default``): no value is left for it, whatever the stimulus."""
+    from pyslang import ast
+
+    root = compilation.getRoot()
+    out: list[tuple[str, int, int, str]] = []
+
+    def visit(node) -> bool:
+        if not isinstance(node, ast.CaseStatement) or node.defaultCase is None:
+            return True
+        if str(node.condition).rsplit(".", 1)[-1] != "Normal" or str(node.check).rsplit(".", 1)[-1] == "Inside":
+            return True
+        width = node.expr.type.bitWidth
+        if not 0 < width <= _MAX_CASE_BITS:
+            return True
+        seen: set[int] = set()
+        ctx = ast.EvalContext(root)
+        for item in node.items:
+            for expr in item.expressions:
+                value = expr.eval(ctx)
+                text = str(value)
+                match = re.fullmatch(r"(\d+)'s?([bdh])([0-9a-fA-F]+)", text)
+                if value is None or not match:
+                    return True  # not a known constant (x/z, a variable): claim nothing
+                seen.add(int(match.group(3), {"b": 2, "d": 10, "h": 16}[match.group(2)]))
+        if len(seen) == 1 << width:
+            span = node.defaultCase.sourceRange
+            path = str(sm.getFullPath(span.start.buffer))
+            if os.path.isfile(path):
+                first, last = sm.getLineNumber(span.start), sm.getLineNumber(span.end)
+                out.append((path, first, last,
+                            f"unreachable: the case items list all {1 << width} values of the selector"))
+        return True
+
+    root.visit(visit)
+    return out
+
+
+_COVERAGE_OFF = re.compile(r"(?://|/\*).*\bcoverage\s+off\b", re.I)
+_COVERAGE_ON = re.compile(r"(?://|/\*).*\bcoverage\s+on\b", re.I)
+
+
+def _coverage_off_regions(sources: Sequence[str]) -> list[tuple[str, int, int, str]]:
+    """Lines between the comment pragmas other tools read (``// pragma coverage off``, ``//VCS coverage
+    off`` ... ``coverage on``): the RTL's author excludes them; Verilator reads only its own form."""
+    out = []
+    for src in sources:
+        try:
+            lines = Path(src).read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        start = None
+        for number, line in enumerate(lines, 1):
+            if start is None and _COVERAGE_OFF.search(line):
+                start = number
+            elif start is not None and _COVERAGE_ON.search(line):
+                out.append((src, start, number, f"excluded by the RTL: coverage off at line {start}"))
+                start = None
+        if start is not None:
+            out.append((src, start, len(lines), f"excluded by the RTL: coverage off at line {start}"))
+    return out
 
 
 def _uncalled_subroutines(compilation, sm) -> tuple[tuple[str, int, int, str], ...]:

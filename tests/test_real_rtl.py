@@ -84,3 +84,28 @@ def test_line_range_waiver_and_its_errors():
     assert w.matches(CoveragePoint("rtl/a.sv", 11, "line", 0)) and not w.matches(CoveragePoint("a.sv", 13, "line", 0))
     with pytest.raises(Llm4covError, match="x.toml: waiver #1: until must be a line number after line"):
         parse_waivers([{"file": "a.sv", "line": 10, "until": 9, "reason": "r"}], "x.toml")
+
+
+def test_full_case_default_and_coverage_off_regions_are_unreachable(tmp_path):
+    (tmp_path / "sel.sv").write_text(
+        "module sel (input logic [1:0] s, input logic [2:0] t, output logic [3:0] y, output logic z);\n"
+        "  always_comb begin\n"
+        "    case (s)\n"
+        "      2'b00: y = 4'd1;\n"
+        "      2'b01: y = 4'd2;\n"
+        "      2'b10, 2'b11: y = 4'd4;\n"
+        "      default: y = 4'd0;\n"  # line 7: every value of s is listed
+        "    endcase\n"
+        "    case (t)\n"
+        "      3'd0: z = 1'b1;\n"
+        "      default: z = 1'b0;\n"  # line 11: reachable
+        "    endcase\n"
+        "  end\n"
+        "  //VCS coverage off\n"
+        "  // pragma coverage off\n"
+        "  wire unused = ^t;\n"
+        "  // pragma coverage on\n"
+        "endmodule\n"
+    )
+    found = {(first, last, reason.split(":")[0]) for _, first, last, reason in extract_interface([tmp_path]).unreachable}
+    assert found == {(7, 7, "unreachable"), (14, 17, "excluded by the RTL")}
