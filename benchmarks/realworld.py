@@ -240,8 +240,9 @@ def gather(pool: Pool, top: str) -> tuple[dict[str, Path | str], list[str]]:
     return wanted, notes
 
 
-def assemble(repo: Path, sources: dict[str, dict], names: list[str] | None) -> list[dict]:
-    """Write one folder per design under ``repo``; return per design its folder, wheel and notes."""
+def assemble(repo: Path, sources: dict[str, dict], names: list[str] | None, write: bool = True) -> list[dict]:
+    """Write one folder per design under ``repo`` (``write`` False: it is there already, from another
+    run); return per design its folder, wheel and notes."""
     pools = {dist: Pool.of(info["root"], SEARCH[dist]) for dist, info in sources.items()}
     repo.mkdir(parents=True, exist_ok=True)
     out = []
@@ -249,10 +250,11 @@ def assemble(repo: Path, sources: dict[str, dict], names: list[str] | None) -> l
         if names and folder not in names:
             continue
         target = repo / folder
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
         files, notes = gather(pools[dist], top)
-        for fname, src in files.items():
+        if write:
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+        for fname, src in files.items() if write else ():
             if isinstance(src, str):
                 (target / fname).write_text(src)
             else:
@@ -262,7 +264,7 @@ def assemble(repo: Path, sources: dict[str, dict], names: list[str] | None) -> l
     return out
 
 
-def configure(folder: Path, top: str) -> dict[str, object]:
+def configure(folder: Path, top: str, write: bool = True) -> dict[str, object]:
     """Elaborate the folder with the defaults; where that fails, the llm4cov.toml keys that fix it.
 
     Only what a user would have to write: the top when several modules are tops. Errors that no key
@@ -272,10 +274,12 @@ def configure(folder: Path, top: str) -> dict[str, object]:
 
     try:
         load_design(folder)
+        if not write and (folder / "llm4cov.toml").is_file():
+            return {"top": top}  # written by the run that assembled the repo
         return {}
     except Llm4covError as exc:
         message = str(exc)
-    if "several top modules" in message:
+    if "several top modules" in message and write:
         (folder / "llm4cov.toml").write_text(f'top = "{top}"\n')
         try:
             load_design(folder)
@@ -302,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="wall-clock limit of one testbench run, s")
     parser.add_argument("--resume", action="store_true", help="keep the results already in OUT/results.json")
     parser.add_argument("--assemble-only", action="store_true", help="fetch, assemble and configure; run nothing")
+    parser.add_argument("--reuse-repo", action="store_true",
+                        help="use OUT/repo as another run assembled it (two policies in parallel share builds)")
+    parser.add_argument("--results", default="results.json", help="results file name under OUT (results.json)")
     parser.add_argument("--table", type=Path, nargs="+", metavar="RESULTS",
                         help="only print the table of these results files (runs of several merged)")
     args = parser.parse_args(argv)
@@ -326,15 +333,15 @@ def main(argv: list[str] | None = None) -> int:
     for dist, info in sources.items():
         print(f"{dist}: {info['wheel']}, license {info['license']} ({info['license_file']})")
     repo = args.out / "repo"
-    designs = assemble(repo, sources, names)
-    results_path = args.out / "results.json"
+    designs = assemble(repo, sources, names, write=not args.reuse_repo)
+    results_path = args.out / args.results
     results = json.loads(results_path.read_text()) if args.resume and results_path.is_file() else {}
     results.setdefault("wheels", {d: {k: v for k, v in i.items() if k != "root"} for d, i in sources.items()})
     results.setdefault("runs", {})
     results["settings"] = {"iterations": args.iterations, "seed": args.seed, "timeout_s": args.timeout}
     runnable = []
     for d in designs:
-        keys = configure(repo / d["design"], d["top"])
+        keys = configure(repo / d["design"], d["top"], write=not args.reuse_repo)
         d["config"] = {k: v for k, v in keys.items() if k != "error"}
         for key, value in d["config"].items():
             print(f"{d['design']}: llm4cov.toml {key} = {json.dumps(value)}  (the defaults do not elaborate)")
