@@ -16,6 +16,8 @@ from pathlib import Path
 from pytest_llm4cov import Llm4covError
 
 RTL_SUFFIXES = (".v", ".sv")
+#: Macros Verilator predefines (the simulator every coverage build uses), seen by the elaboration too.
+SIMULATOR_DEFINES = {"VERILATOR": "1", "verilator": "1", "verilator3": "1", "SYSTEMVERILOG": "1"}
 #: The largest RTL file read (MB); LLM4COV_MAX_RTL_MB raises it. pyslang needs ~50x its size in memory.
 MAX_RTL_MB = 32
 
@@ -67,8 +69,9 @@ class DesignInterface:
     modules: tuple[str, ...] = ()
     top_line: int = 0
     top_file: str = ""
-    #: Code no stimulus can run, proven from the elaborated design: (file, first line, last line, reason).
-    unreachable: tuple[tuple[str, int, int, str], ...] = ()
+    #: Code no stimulus can run, proven from the elaborated design: (file, first line, last line, reason),
+    #: and a fifth item, a signal name, for a signal that cannot toggle (its toggle points only).
+    unreachable: tuple[tuple, ...] = ()
 
     @property
     def inputs(self) -> tuple[Port, ...]:
@@ -201,7 +204,9 @@ def elaborate(
         sm.addUserDirectories(str(inc))
     options = pyslang.Bag()
     pp = pyslang.parsing.PreprocessorOptions()
-    pp.predefines = [f"{k}={v}" for k, v in (defines or {}).items()]
+    # The simulator's own predefined macro, so `ifdef VERILATOR code (OpenTitan's assertion macros)
+    # reads here as the build compiles it.
+    pp.predefines = [f"{k}={v}" for k, v in {**SIMULATOR_DEFINES, **(defines or {})}.items()]
     options.preprocessorOptions = pp
     comp_opts = ast.CompilationOptions()
     if parameters:
@@ -270,7 +275,7 @@ def elaborate(
             top_file=str(sm.getFullPath(loc.buffer)),
         )
     unreachable = (*_uncalled_subroutines(compilation, sm), *_full_case_defaults(compilation, sm),
-                   *_coverage_off_regions(sources))
+                   *_coverage_off_regions(sources), *_constant_signals(compilation, sm))
     return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces,
                        unreachable=tuple(dict.fromkeys(unreachable)))
 
@@ -315,6 +320,64 @@ def _full_case_defaults(compilation, sm) -> list[tuple[str, int, int, str]]:
         return True
 
     root.visit(visit)
+    return out
+
+
+def _lvalue_symbols(expr) -> list:
+    """The variables an assignment's left side writes (through selects and concatenations)."""
+    from pyslang import ast
+
+    if isinstance(expr, ast.NamedValueExpression):
+        return [expr.symbol]
+    if isinstance(expr, (ast.ElementSelectExpression, ast.RangeSelectExpression, ast.MemberAccessExpression)):
+        return _lvalue_symbols(expr.value)
+    if isinstance(expr, ast.ConcatenationExpression):
+        return [s for operand in expr.operands for s in _lvalue_symbols(operand)]
+    return [None]  # something not understood: counts as another driver of nothing known
+
+
+def _constant_signals(compilation, sm) -> list[tuple]:
+    """Signals whose only driver, in every instance, is a continuous assignment of a constant
+    (``assign unused = 1'b1``, a coefficient table entry): their bits never toggle, whatever the
+    stimulus. Uninstantiated generate branches are skipped; a signal also connected to a port, or
+    written anywhere else, is not claimed."""
+    from pyslang import ast
+    from pyslang.ast import VisitAction
+
+    root = compilation.getRoot()
+    writes: dict[tuple[str, int, str], int] = {}
+    constant: dict[tuple[str, int, str], int] = {}
+
+    def where(sym) -> tuple[str, int, str]:
+        return (str(sm.getFullPath(sym.location.buffer)), sm.getLineNumber(sym.location), sym.name)
+
+    def visit(node):
+        if isinstance(node, ast.GenerateBlockSymbol) and node.isUninstantiated:
+            return VisitAction.Skip
+        if isinstance(node, ast.AssignmentExpression):
+            for sym in _lvalue_symbols(node.left):
+                if sym is not None and sym.location.buffer.id:
+                    writes[where(sym)] = writes.get(where(sym), 0) + 1
+        if isinstance(node, ast.ContinuousAssignSymbol):
+            a = node.assignment
+            if isinstance(a, ast.AssignmentExpression) and isinstance(a.left, ast.NamedValueExpression):
+                value = str(a.right.eval(ast.EvalContext(node)))
+                if re.fullmatch(r"\d+'s?[bdh][0-9a-fA-F]+", value):  # known bits only (no x/z, not unset)
+                    k = where(a.left.symbol)
+                    constant[k] = constant.get(k, 0) + 1
+        return VisitAction.Advance
+
+    root.visit(visit)
+    out = []
+    texts: dict[str, str] = {}
+    for (path, line, name), n in constant.items():
+        if writes.get((path, line, name)) != n or not os.path.isfile(path):
+            continue
+        if path not in texts:
+            texts[path] = Path(path).read_text(errors="replace")
+        if re.search(rf"\.\s*\w+\s*\(\s*{re.escape(name)}\b", texts[path]):
+            continue  # connected to an instance's port: that port may drive it
+        out.append((path, line, line, f"unreachable: {name} is driven by a constant", name))
     return out
 
 

@@ -30,7 +30,7 @@ from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.coverage import CoveragePoint, CoverageReport
 from pytest_llm4cov.observation import Observation
 
-WAIVER_KEYS = ("file", "line", "until", "hierarchy", "type", "reason")
+WAIVER_KEYS = ("file", "line", "until", "signal", "hierarchy", "type", "reason")
 KNOWN_TYPES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
 EXAMPLE = '{file = "fifo.v", line = 42, reason = "..."}'
 
@@ -45,8 +45,15 @@ class Waiver:
     hierarchy: str | None = None
     type: str | None = None
     until: int | None = None  # with line: every point on lines line..until
+    signal: str | None = None  # only this signal's toggle points (``coeffs`` takes ``gen_a.coeffs[3]:0->1``)
 
     def matches(self, point: CoveragePoint) -> bool:
+        if self.signal is not None:
+            if point.metric != "toggle":
+                return False
+            name = re.split(r"[\[:]", point.comment, maxsplit=1)[0].rsplit(".", 1)[-1]
+            if name != self.signal:
+                return False
         if self.type is not None and point.metric != self.type:
             return False
         if self.file is not None and not PurePosixPath(point.file).match(self.file):
@@ -68,6 +75,8 @@ class Waiver:
             parts.append(self.file + lines)
         if self.hierarchy is not None:
             parts.append(self.hierarchy)
+        if self.signal is not None:
+            parts.append(self.signal)
         if self.type is not None:
             parts.append(self.type)
         return " ".join(parts)
@@ -113,19 +122,25 @@ def parse_waivers(raw: Any, origin: str) -> tuple[Waiver, ...]:
                                   or until < line):
             raise Llm4covError(f"{where}: until must be a line number after line (a range line..until), "
                                f"got {until!r}")
+        signal = entry.get("signal")
+        if signal is not None and (not isinstance(signal, str) or not signal.strip()):
+            raise Llm4covError(f"{where}: signal must be a signal name, got {signal!r}")
         kind = entry.get("type")
         if kind is not None and kind not in KNOWN_TYPES:
             raise Llm4covError(f"{where}: unknown type {kind!r} (choose from {', '.join(KNOWN_TYPES)})")
         out.append(
             Waiver(reason=reason.strip(), file=entry.get("file"), line=line, hierarchy=entry.get("hierarchy"),
-                   type=kind, until=until)
+                   type=kind, until=until, signal=signal)
         )
     return tuple(out)
 
 
-def unreachable_waivers(unreachable: Iterable[tuple[str, int, int, str]]) -> tuple[Waiver, ...]:
+def unreachable_waivers(unreachable: Iterable[tuple]) -> tuple[Waiver, ...]:
     """Waivers for code the elaboration proved no stimulus can run (``DesignInterface.unreachable``)."""
-    return tuple(Waiver(reason=reason, file=file, line=first, until=last) for file, first, last, reason in unreachable)
+    return tuple(
+        Waiver(reason=u[3], file=u[0], line=u[1], until=u[2], signal=u[4] if len(u) > 4 else None)
+        for u in unreachable
+    )
 
 
 def waiver_for(point: CoveragePoint, waivers: Sequence[Waiver]) -> Waiver | None:

@@ -69,10 +69,10 @@ def test_builtin_testbench_builds_and_drives_array_ports(evaluator):
 
 def test_functions_nothing_calls_are_proven_unreachable():
     iface = extract_interface([REPO])
-    found = {(f.rsplit("/", 1)[-1], reason.split()[1]) for f, _, _, reason in iface.unreachable}
+    found = {(u[0].rsplit("/", 1)[-1], u[3].split()[1]) for u in iface.unreachable}
     assert found == {("zz_acc_pkg.sv", "scale_unused()"), ("zz_acc_pkg.sv", "double_unused()")}
     text = (REPO / "zz_acc_pkg.sv").read_text().splitlines()
-    for _, first, last, _ in iface.unreachable:
+    for _, first, last, *_ in iface.unreachable:
         assert "function" in text[first - 1] and "endfunction" in text[last - 1]
 
 
@@ -107,5 +107,30 @@ def test_full_case_default_and_coverage_off_regions_are_unreachable(tmp_path):
         "  // pragma coverage on\n"
         "endmodule\n"
     )
-    found = {(first, last, reason.split(":")[0]) for _, first, last, reason in extract_interface([tmp_path]).unreachable}
+    found = {(u[1], u[2], u[3].split(":")[0]) for u in extract_interface([tmp_path]).unreachable}
     assert found == {(7, 7, "unreachable"), (14, 17, "excluded by the RTL")}
+
+
+def test_signals_driven_only_by_a_constant_cannot_toggle(tmp_path):
+    (tmp_path / "tie.sv").write_text(
+        "module tie #(parameter bit Fast = 0) (input logic clk, input logic [3:0] d,\n"
+        "    output logic [3:0] q, output logic err_o);\n"
+        "  logic [3:0] coeffs;\n"  # line 3: constant in the branch that is built
+        "  logic [3:0] mixed;\n"  # line 4: constant in one branch, a register in the other
+        "  if (Fast) begin : g_fast\n"
+        "    assign q = d;\n"
+        "    assign err_o = ^d;\n"
+        "    assign mixed = 4'h0;\n"
+        "  end else begin : g_slow\n"
+        "    assign coeffs = 4'b1001;\n"
+        "    always_ff @(posedge clk) q <= d ^ coeffs;\n"
+        "    always_ff @(posedge clk) mixed <= d;\n"
+        "    assign err_o = 1'b0;\n"
+        "  end\n"
+        "endmodule\n"
+    )
+    found = {(u[1], u[4]) for u in extract_interface([tmp_path]).unreachable if len(u) > 4}
+    assert found == {(3, "coeffs"), (2, "err_o")}
+    # the other configuration drives err_o from the inputs: nothing is claimed for it there
+    fast = extract_interface([tmp_path], parameters={"Fast": 1}).unreachable
+    assert not [u for u in fast if len(u) > 4 and u[4] in ("err_o", "q")]
