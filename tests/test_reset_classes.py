@@ -49,3 +49,17 @@ def test_first_testbench_closes_the_three_classes(first_run):
     rose = {p.comment for p in uncovered if p.metric == "toggle" and p.comment.endswith("0->1")}
     assert not [c for c in rose if c.startswith("prod[")], rose  # every product bit went high
     assert proposal.info["cycles"] <= cycle_limit()
+
+
+def test_scenario_cap_follows_the_counters():
+    from conftest import DESIGNS
+    from pytest_llm4cov.policy.builtin import scenario_cycles
+    from pytest_llm4cov.scenarios import SCENARIO_CYCLES, parse_scenarios, splice
+
+    long = scenario_cycles(load_design(DESIGN), SCENARIO_CYCLES)
+    assert long > (1 << 16)  # the 16-bit terminal count fits in one scenario
+    assert scenario_cycles(load_design(DESIGNS / "counter4"), SCENARIO_CYCLES) == SCENARIO_CYCLES
+    # the harness stops each scenario after the cap it is given
+    scaffold = get_policy("builtin").propose(State(load_design(DESIGN)), seed=0).testbench.source
+    pieces = parse_scenarios("```python\nasync def scenario_a(tb, dut):\n    await tb.step(3)\n```").pieces
+    assert f"SCENARIO_CYCLES = {long}" in splice(scaffold, pieces, cycles=long)

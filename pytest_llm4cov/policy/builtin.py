@@ -36,6 +36,23 @@ PULSES = 4
 MIN_SETTLE = 16
 
 
+#: Cycles per second while a testbench waits in one timer (``tb.step(n)``, n > 64), measured on the
+#: same machine: 2,000,000 cycles of a hold in about 6 s.
+WAIT_CYCLES_PER_S = 300_000
+
+
+def scenario_cycles(design: Design, floor: int) -> int:
+    """How long one model-written scenario may run: past the longest counter the RTL has (compared
+    thresholds, registers that step by one), at least ``floor``, at most what a testbench of the
+    most scenarios it carries can wait out within the run's time limit."""
+    from pytest_llm4cov.scenarios import MAX_KEPT
+
+    facts = mine_facts(design.interface, design.rtl_text)
+    longest = max([*facts.timeouts, *facts.counters.values()], default=0)
+    ceiling = int(TIME_LIMIT_S * TIME_SHARE * WAIT_CYCLES_PER_S / MAX_KEPT)
+    return max(floor, min(ceiling, int(longest * 1.2) + 64))
+
+
 def cycle_limit(time_limit_s: float = TIME_LIMIT_S) -> int:
     """The most stimulus cycles one testbench may state: long counters are waited out up to what
     fits in the run's time limit (also at the random baseline's speed, which runs the same budget)."""
