@@ -46,10 +46,10 @@ def drive(handle, value, width):
         handle.value = value & ((1 << width) - 1)
 
 
-def values(handle):
+def port_values(handle):
     """A port's values: one, or one per element of an unpacked array."""
     if isinstance(handle, ArrayObject):
-        return [v for element in handle for v in values(element)]
+        return [v for element in handle for v in port_values(element)]
     return [handle.value]
 
 
@@ -98,7 +98,7 @@ class TB:
 
     def check_outputs_known(self):
         for name in OUTPUTS:
-            for value in values(getattr(self.dut, name)):
+            for value in port_values(getattr(self.dut, name)):
                 assert value.is_resolvable, f"output {name} is {value} after reset"
 
     @staticmethod
