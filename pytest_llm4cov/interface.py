@@ -315,6 +315,10 @@ def _full_case_defaults(compilation, sm) -> list[tuple[str, int, int, str]]:
             path = str(sm.getFullPath(span.start.buffer))
             if os.path.isfile(path):
                 first, last = sm.getLineNumber(span.start), sm.getLineNumber(span.end)
+                # the point sits on the `default` label, which may be a line above its statement
+                lines = Path(path).read_text(errors="replace").splitlines()
+                while first > 1 and not re.search(r"\bdefault\b", lines[first - 1]):
+                    first -= 1
                 out.append((path, first, last,
                             f"unreachable: the case items list all {1 << width} values of the selector"))
         return True
@@ -409,7 +413,8 @@ def _coverage_off_regions(sources: Sequence[str]) -> list[tuple[str, int, int, s
 def _uncalled_subroutines(compilation, sm) -> tuple[tuple[str, int, int, str], ...]:
     """Functions and tasks of the sources that the elaborated design never calls (a package's unused
     helpers), directly or through functions it calls: their lines never run, whatever the stimulus.
-    A call from design code counts even in a constant expression, so the answer errs towards reachable."""
+    Calls in generate branches the parameters do not build do not count; a call from design code
+    counts even in a constant expression, so the answer errs towards reachable."""
     from pyslang import ast
 
     def key(sub) -> tuple[str, int, int]:
@@ -420,13 +425,15 @@ def _uncalled_subroutines(compilation, sm) -> tuple[tuple[str, int, int, str], .
         calls: dict = {}
         subs: list = []
 
-        def visit(n) -> bool:
+        def visit(n):
+            if isinstance(n, ast.GenerateBlockSymbol) and n.isUninstantiated:
+                return ast.VisitAction.Skip  # not built under these parameters: its calls never run
             if isinstance(n, ast.CallExpression) and isinstance(n.subroutine, ast.SubroutineSymbol):
                 site = n.sourceRange.start
                 calls[(site.buffer.id, site.offset)] = key(n.subroutine)
             elif isinstance(n, ast.SubroutineSymbol) and n.syntax is not None and n.location.buffer.id:
                 subs.append(n)
-            return True
+            return ast.VisitAction.Advance
 
         node.visit(visit)
         return calls, subs

@@ -134,3 +134,22 @@ def test_signals_driven_only_by_a_constant_cannot_toggle(tmp_path):
     # the other configuration drives err_o from the inputs: nothing is claimed for it there
     fast = extract_interface([tmp_path], parameters={"Fast": 1}).unreachable
     assert not [u for u in fast if len(u) > 4 and u[4] in ("err_o", "q")]
+
+
+def test_calls_in_generate_branches_not_built_do_not_count(tmp_path):
+    (tmp_path / "gen.sv").write_text(
+        "package gen_pkg;\n"
+        "  function automatic logic inv(logic a); return ~a; endfunction\n"
+        "endpackage\n"
+        "module gen #(parameter bit Inv = 0) (input logic a, output logic y);\n"
+        "  if (Inv) begin : g_inv\n"
+        "    assign y = gen_pkg::inv(a);\n"
+        "  end else begin : g_pass\n"
+        "    assign y = a;\n"
+        "  end\n"
+        "endmodule\n"
+    )
+    assert [u[3] for u in extract_interface([tmp_path]).unreachable] == [
+        "unreachable: inv() is never called by the design"
+    ]
+    assert extract_interface([tmp_path], parameters={"Inv": 1}).unreachable == ()

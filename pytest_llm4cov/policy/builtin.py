@@ -79,7 +79,7 @@ class Plan:
     def cycles(self) -> int:
         total = 0
         for kind, cycles, _ in self.phases:
-            total += cycles if kind in ("random", "hold", "reset", "freeze", "slow", "pulses") else 0
+            total += cycles if kind in ("random", "uniform", "hold", "reset", "freeze", "slow", "pulses") else 0
         return total
 
 
@@ -230,6 +230,9 @@ class BuiltinPolicy(Policy):
         if interesting:
             phases.append(("sequence", 1, None))
             phases.append(("sequence", 4, None))
+        # Plain random first (a new value every cycle): biased phases below keep values for runs and
+        # favour mined values, which alone can miss what uniform values cover (wide decoders).
+        phases.append(("uniform", cycles, None))
         phases.append(("random", cycles // 2, 0.3))
         for t in sorted(timeouts):
             hold = int(t * 1.1) + 8

@@ -29,7 +29,7 @@ MIRRORS = {{MIRRORS}}
 RULES = {{RULES}}
 # How many cycles an input keeps a value before a new one is drawn (chosen at random from this list).
 RUN_LENGTHS = {{RUN_LENGTHS}}
-# The stimulus, phase by phase: (kind, cycles, argument): random takes its bias towards
+# The stimulus, phase by phase: (kind, cycles, argument): uniform is plain random, random takes its bias towards
 # INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, slow how much longer values last,
 # hold the pattern it holds, reset what the other inputs do during reset, pulses (count, cycles after each).
 PLAN = {{PLAN}}
@@ -163,6 +163,14 @@ class TB:
             if self.cycles % 97 == 0:
                 self.check_outputs_known()
 
+    async def uniform_phase(self, cycles):
+        """A new uniform random value on every input each cycle: what plain random stimulus covers
+        (wide decoders, syndromes), kept in the plan so the directed phases add to it."""
+        for _ in range(cycles):
+            for name, width in INPUTS.items():
+                self.set(name, self.rng.getrandbits(width))
+            await self.step()
+
     async def hold_phase(self, cycles, pattern):
         """Keep the inputs steady (all zero, all ones, or as they are) while counters run out."""
         for name, width in INPUTS.items():
@@ -197,6 +205,8 @@ async def test_coverage_closure(dut):
             await tb.corner_phase()
         elif kind == "random":
             await tb.random_phase(cycles, arg)
+        elif kind == "uniform":
+            await tb.uniform_phase(cycles)
         elif kind == "freeze":
             await tb.random_phase(cycles, 0.3, frozen=arg)
         elif kind == "slow":
