@@ -464,7 +464,12 @@ def _uncalled_subroutines(compilation, sm) -> tuple[tuple[str, int, int, str], .
             continue
         span = sub.syntax.sourceRange
         path = str(sm.getFullPath(sub.location.buffer))
-        if not os.path.isfile(path):  # a macro expansion: no source lines of its own
+        for _ in range(8):  # defined by a macro: the lines where the macro is used
+            if os.path.isfile(path) or not sm.isMacroLoc(span.start):
+                break
+            span = sm.getExpansionRange(span.start)
+            path = str(sm.getFullPath(span.start.buffer))
+        if not os.path.isfile(path):
             continue
         first, last = sm.getLineNumber(span.start), sm.getLineNumber(span.end)
         out.append((path, first, last, f"unreachable: {sub.name}() is never called by the design"))
