@@ -21,7 +21,7 @@ from pytest_llm4cov.policy.base import Policy
 from pytest_llm4cov.runlog import RunLogWriter
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
-from pytest_llm4cov.waivers import Waiver, WaivingEvaluator, find_suspects
+from pytest_llm4cov.waivers import Waiver, WaivingEvaluator, find_suspects, unreachable_waivers
 
 #: Cap on the points an ItemResult lists per kind (uncovered, waived, suspects): report.json stays small.
 MAX_LISTED = 200
@@ -87,6 +87,8 @@ def close_design(
     if start is not None:
         budget += 1  # the saved testbench's evaluation does not eat the policy's steps
     waivers = design.config.waivers
+    proven = unreachable_waivers(design.interface.unreachable) if design.config.exclude_unreachable else ()
+    waivers = (*waivers, *proven)
     if waivers:
         evaluator = WaivingEvaluator(evaluator, waivers)  # the one place waivers apply: before any scoring
     result = run_loop(
@@ -143,7 +145,9 @@ def close_design(
         hard_for_random=list(design.config.hard_for_random),
         step_scores=[round(s.observation.score or 0.0, 6) for s in result.steps],
         waived=[{**_point_dict(p), "reason": w.reason} for p, w in waived[:MAX_LISTED]],
-        unused_waivers=[w.to_dict() for w in waivers if w not in {used for _, used in waived}]
+        unused_waivers=[
+            w.to_dict() for w in waivers if w not in {used for _, used in waived} and w not in proven
+        ]
         if obs is not None and obs.coverage is not None else [],
         suspects=suspects,
     )

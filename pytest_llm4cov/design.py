@@ -52,6 +52,8 @@ class DesignConfig:
     description: str = ""
     #: Points left out of the score, each with a reason (see waivers.py for the keys).
     waivers: tuple[Waiver, ...] = ()
+    #: Leave code the elaboration proves unreachable (functions nothing calls) out of the score.
+    exclude_unreachable: bool = True
 
     @classmethod
     def known_keys(cls) -> tuple[str, ...]:
@@ -64,6 +66,7 @@ _KEY_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "clock": ((str,), "a port name (a string)"),
     "reset": ((str,), "a port name (a string)"),
     "reset_active_low": ((bool,), "true or false"),
+    "exclude_unreachable": ((bool,), "true or false"),
     "parameters": ((dict,), "a table, e.g. parameters = {WIDTH = 8}"),
     "defines": ((dict,), "a table, e.g. defines = {SIM = 1}"),
     "include_dirs": ((list,), "a list of folder names"),
@@ -193,7 +196,8 @@ def load_design(folder: str | os.PathLike[str], top: str | None = None, config: 
     path = Path(folder).resolve()
     cfg = config or load_config(path)
     sources = rtl_files([path])
-    include_dirs = tuple(str((path / d).resolve()) for d in cfg.include_dirs)
+    # The design folder is always searched: `include "defs.svh"` beside the RTL needs no setting.
+    include_dirs = tuple(dict.fromkeys([str(path), *(str((path / d).resolve()) for d in cfg.include_dirs)]))
     iface = extract_interface(
         sources,
         top or cfg.top,

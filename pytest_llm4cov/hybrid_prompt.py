@@ -87,8 +87,11 @@ def hybrid_interface(iface: DesignInterface) -> str:
 def render_hybrid_system(design: Design) -> str:
     clocked = design.interface.clock is not None
     unit = "one clock cycle; inputs change just after the falling edge" if clocked else "10 ns; the design has no clock"
+    from pytest_llm4cov.policy.builtin import scenario_cycles  # here: the policy package imports this module
+
     return template("hybrid_system").substitute(
-        example=example_scenario(design.interface), step_unit=unit, cycles=f"{SCENARIO_CYCLES:,}"
+        example=example_scenario(design.interface), step_unit=unit,
+        cycles=f"{scenario_cycles(design, SCENARIO_CYCLES):,}",
     )
 
 

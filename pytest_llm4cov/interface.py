@@ -16,6 +16,8 @@ from pathlib import Path
 from pytest_llm4cov import Llm4covError
 
 RTL_SUFFIXES = (".v", ".sv")
+#: Macros Verilator predefines (the simulator every coverage build uses), seen by the elaboration too.
+SIMULATOR_DEFINES = {"VERILATOR": "1", "verilator": "1", "verilator3": "1", "SYSTEMVERILOG": "1"}
 #: The largest RTL file read (MB); LLM4COV_MAX_RTL_MB raises it. pyslang needs ~50x its size in memory.
 MAX_RTL_MB = 32
 
@@ -28,8 +30,9 @@ _ACTIVE_LOW = re.compile(r"(_n|n|_b|_l|_ni)(_i|_in)?$", re.IGNORECASE)
 class Port:
     name: str
     direction: str  # "input" | "output" | "inout"
-    width: int
+    width: int  # all bits of the port, an unpacked array's elements together
     signed: bool = False
+    elements: int = 1  # more than 1: an unpacked array (a testbench drives each element)
 
     @property
     def max_value(self) -> int:
@@ -66,6 +69,9 @@ class DesignInterface:
     modules: tuple[str, ...] = ()
     top_line: int = 0
     top_file: str = ""
+    #: Code no stimulus can run, proven from the elaborated design: (file, first line, last line, reason),
+    #: and a fifth item, a signal name, for a signal that cannot toggle (its toggle points only).
+    unreachable: tuple[tuple, ...] = ()
 
     @property
     def inputs(self) -> tuple[Port, ...]:
@@ -92,7 +98,9 @@ class DesignInterface:
             "top": self.top,
             "sources": list(self.sources),
             "ports": [
-                {"name": p.name, "direction": p.direction, "width": p.width, "signed": p.signed} for p in self.ports
+                {"name": p.name, "direction": p.direction, "width": p.width, "signed": p.signed,
+                 **({"elements": p.elements} if p.elements > 1 else {})}
+                for p in self.ports
             ],
             "parameters": {p.name: p.value for p in self.parameters if not p.local},
             "clock": self.clock,
@@ -107,6 +115,7 @@ class Elaboration:
     tops: tuple[str, ...]
     modules: tuple[str, ...]
     interfaces: Mapping[str, DesignInterface] = field(default_factory=dict)
+    unreachable: tuple[tuple[str, int, int, str], ...] = ()
 
 
 def rtl_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -160,6 +169,18 @@ def _direction(symbol) -> str:
     return {"in": "input", "out": "output", "inout": "inout", "ref": "inout"}.get(text, text)
 
 
+def _port(symbol) -> Port:
+    """A port; an unpacked array (``logic [31:0] x [2]``) counts all its bits, its elements in ``elements``."""
+    kind = symbol.type
+    if kind.isUnpackedArray:
+        elements = 1
+        while kind.isUnpackedArray and kind.hasFixedRange:
+            elements *= kind.fixedRange.width
+            kind = kind.arrayElementType
+        return Port(symbol.name, _direction(symbol), int(symbol.type.bitstreamWidth), bool(kind.isSigned), elements)
+    return Port(symbol.name, _direction(symbol), int(kind.bitWidth), bool(kind.isSigned))
+
+
 def elaborate(
     sources: Sequence[str],
     *,
@@ -167,10 +188,13 @@ def elaborate(
     include_dirs: Sequence[str] = (),
     parameters: Mapping[str, object] | None = None,
     top: str | None = None,
+    diagnose: bool = True,
 ) -> Elaboration:
     """Parse and elaborate a file set with pyslang; raise Llm4covError on the first error.
 
     ``top`` forces a module that others instantiate to be elaborated as the top (testing a submodule).
+    With ``diagnose``, an error in text that parses is checked against the top's parameters: when
+    overriding one of them makes the design elaborate, the error names it and the llm4cov.toml fix.
     """
     import pyslang
     from pyslang import ast, syntax
@@ -180,7 +204,9 @@ def elaborate(
         sm.addUserDirectories(str(inc))
     options = pyslang.Bag()
     pp = pyslang.parsing.PreprocessorOptions()
-    pp.predefines = [f"{k}={v}" for k, v in (defines or {}).items()]
+    # The simulator's own predefined macro, so `ifdef VERILATOR code (OpenTitan's assertion macros)
+    # reads here as the build compiles it.
+    pp.predefines = [f"{k}={v}" for k, v in {**SIMULATOR_DEFINES, **(defines or {})}.items()]
     options.preprocessorOptions = pp
     comp_opts = ast.CompilationOptions()
     if parameters:
@@ -189,19 +215,32 @@ def elaborate(
         comp_opts.topModules = {top}
     options.compilationOptions = comp_opts
     compilation = ast.Compilation(options)
+    buffers = []
     for src in sources:
         data = Path(src).read_bytes()
         if b"\0" in data[:4096]:
             raise Llm4covError(f"{src}: binary file, not Verilog/SystemVerilog text (remove it or rename it)")
-        tree = syntax.SyntaxTree.fromText(data.decode(errors="replace"), sm, Path(src).name, str(src), options)
-        compilation.addSyntaxTree(tree)
+        buffers.append(sm.assignText(str(src), data.decode(errors="replace")))
+    # One compilation unit, as Verilator compiles the files: a macro defined in one file (OpenTitan's
+    # prim_assert.sv) is visible in the files after it.
+    compilation.addSyntaxTree(syntax.SyntaxTree.fromBuffers(buffers, sm, options))
     root = compilation.getRoot()
     engine = pyslang.DiagnosticEngine(sm)
     for diag in compilation.getAllDiagnostics():
         if diag.isError():
             loc = diag.location
             where = f"{sm.getFullPath(loc.buffer)}:{sm.getLineNumber(loc)}" if loc.buffer.id else (sources[0])
-            raise Llm4covError(f"{where}: {engine.formatMessage(diag)} (fix the RTL so that it parses)")
+            message = engine.formatMessage(diag)
+            if diagnose and _parse_clean(compilation):
+                # The text parses: a default parameter may be what does not elaborate (width 0 as a divisor).
+                fix = _parameter_fix(sources, root, defines, include_dirs, parameters, top)
+                if fix:
+                    name, default, value = fix
+                    raise Llm4covError(
+                        f"{where}: {message}: the RTL parses but does not elaborate with the default "
+                        f"{name} = {default}; set it in llm4cov.toml, e.g. parameters = {{{name} = {value}}}"
+                    )
+            raise Llm4covError(f"{where}: {message} (fix the RTL so that it parses)")
     # getDefinitions() also holds UDPs (PrimitiveSymbol), which have no definitionKind.
     defined = tuple(
         sorted(d.name for d in compilation.getDefinitions() if str(getattr(d, "definitionKind", "")).endswith("Module"))
@@ -217,10 +256,13 @@ def elaborate(
                     f"interface port '{p.name}', which cocotb and Verilator cannot drive (wrap the top in a "
                     "module with plain ports and test that one)"
                 )
-        ports = tuple(
-            Port(p.name, _direction(p), int(p.type.bitWidth), bool(p.type.isSigned)) for p in body.portList
+        ports = tuple(_port(p) for p in body.portList)
+        # A type parameter has no value: its type stands for it.
+        params = tuple(
+            Parameter(p.name, str(getattr(p, "value", None) if hasattr(p, "value") else p.targetType),
+                      bool(p.isLocalParam))
+            for p in body.parameters
         )
-        params = tuple(Parameter(p.name, str(p.value), bool(p.isLocalParam)) for p in body.parameters)
         interfaces[inst.name] = DesignInterface(
             top=inst.name,
             sources=tuple(sources),
@@ -232,7 +274,303 @@ def elaborate(
             top_line=sm.getLineNumber(loc),
             top_file=str(sm.getFullPath(loc.buffer)),
         )
-    return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces)
+    unreachable = (*_uncalled_subroutines(compilation, sm), *_full_case_defaults(compilation, sm),
+                   *_coverage_off_regions(sources), *_constant_signals(compilation, sm))
+    return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces,
+                       unreachable=tuple(dict.fromkeys(unreachable)))
+
+
+#: The widest case selector whose values are counted (2**16 items at most).
+_MAX_CASE_BITS = 16
+
+
+def _full_case_defaults(compilation, sm) -> list[tuple[str, int, int, str]]:
+    """The ``default`` of a plain ``case`` whose items, evaluated, list every value of its selector's
+    width (``case ({a, b}) 2'b00 ... 2'b11 ... default``): no value is left for it, whatever the stimulus."""
+    from pyslang import ast
+
+    root = compilation.getRoot()
+    out: list[tuple[str, int, int, str]] = []
+
+    def visit(node) -> bool:
+        if not isinstance(node, ast.CaseStatement) or node.defaultCase is None:
+            return True
+        if str(node.condition).rsplit(".", 1)[-1] != "Normal" or str(node.check).rsplit(".", 1)[-1] == "Inside":
+            return True
+        width = node.expr.type.bitWidth
+        if not 0 < width <= _MAX_CASE_BITS:
+            return True
+        seen: set[int] = set()
+        ctx = ast.EvalContext(root)
+        for item in node.items:
+            for expr in item.expressions:
+                value = expr.eval(ctx)
+                text = str(value)
+                match = re.fullmatch(r"(\d+)'s?([bdh])([0-9a-fA-F]+)", text)
+                if value is None or not match:
+                    return True  # not a known constant (x/z, a variable): claim nothing
+                seen.add(int(match.group(3), {"b": 2, "d": 10, "h": 16}[match.group(2)]))
+        if len(seen) == 1 << width:
+            span = node.defaultCase.sourceRange
+            path = str(sm.getFullPath(span.start.buffer))
+            if os.path.isfile(path):
+                first, last = sm.getLineNumber(span.start), sm.getLineNumber(span.end)
+                # the point sits on the `default` label, which may be a line above its statement
+                lines = Path(path).read_text(errors="replace").splitlines()
+                while first > 1 and not re.search(r"\bdefault\b", lines[first - 1]):
+                    first -= 1
+                out.append((path, first, last,
+                            f"unreachable: the case items list all {1 << width} values of the selector"))
+        return True
+
+    root.visit(visit)
+    return out
+
+
+def _lvalue_symbols(expr) -> list:
+    """The variables an assignment's left side writes (through selects and concatenations)."""
+    from pyslang import ast
+
+    if isinstance(expr, ast.NamedValueExpression):
+        return [expr.symbol]
+    if isinstance(expr, (ast.ElementSelectExpression, ast.RangeSelectExpression, ast.MemberAccessExpression)):
+        return _lvalue_symbols(expr.value)
+    if isinstance(expr, ast.ConcatenationExpression):
+        return [s for operand in expr.operands for s in _lvalue_symbols(operand)]
+    return [None]  # something not understood: counts as another driver of nothing known
+
+
+def _constant_signals(compilation, sm) -> list[tuple]:
+    """Signals whose only driver, in every instance, is a continuous assignment of a constant
+    (``assign unused = 1'b1``, a coefficient table entry): their bits never toggle, whatever the
+    stimulus. Uninstantiated generate branches are skipped; a signal also connected to a port, or
+    written anywhere else, is not claimed."""
+    from pyslang import ast
+    from pyslang.ast import VisitAction
+
+    root = compilation.getRoot()
+    writes: dict[tuple[str, int, str], int] = {}
+    constant: dict[tuple[str, int, str], int] = {}
+
+    def where(sym) -> tuple[str, int, str]:
+        return (str(sm.getFullPath(sym.location.buffer)), sm.getLineNumber(sym.location), sym.name)
+
+    def visit(node):
+        if isinstance(node, ast.GenerateBlockSymbol) and node.isUninstantiated:
+            return VisitAction.Skip
+        if isinstance(node, ast.AssignmentExpression):
+            for sym in _lvalue_symbols(node.left):
+                if sym is not None and sym.location.buffer.id:
+                    writes[where(sym)] = writes.get(where(sym), 0) + 1
+        if isinstance(node, ast.ContinuousAssignSymbol):
+            a = node.assignment
+            if isinstance(a, ast.AssignmentExpression) and isinstance(a.left, ast.NamedValueExpression):
+                value = str(a.right.eval(ast.EvalContext(node)))
+                if re.fullmatch(r"\d+'s?[bdh][0-9a-fA-F]+", value):  # known bits only (no x/z, not unset)
+                    k = where(a.left.symbol)
+                    constant[k] = constant.get(k, 0) + 1
+        return VisitAction.Advance
+
+    root.visit(visit)
+    out = []
+    texts: dict[str, str] = {}
+    for (path, line, name), n in constant.items():
+        if writes.get((path, line, name)) != n or not os.path.isfile(path):
+            continue
+        if path not in texts:
+            texts[path] = Path(path).read_text(errors="replace")
+        if re.search(rf"\.\s*\w+\s*\(\s*{re.escape(name)}\b", texts[path]):
+            continue  # connected to an instance's port: that port may drive it
+        out.append((path, line, line, f"unreachable: {name} is driven by a constant", name))
+    return out
+
+
+_COVERAGE_OFF = re.compile(r"(?://|/\*).*\bcoverage\s+off\b", re.I)
+_COVERAGE_ON = re.compile(r"(?://|/\*).*\bcoverage\s+on\b", re.I)
+
+
+def _coverage_off_regions(sources: Sequence[str]) -> list[tuple[str, int, int, str]]:
+    """Lines between the comment pragmas other tools read (``// pragma coverage off``, ``//VCS coverage
+    off`` ... ``coverage on``): the RTL's author excludes them; Verilator reads only its own form."""
+    out = []
+    for src in sources:
+        try:
+            lines = Path(src).read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        start = None
+        for number, line in enumerate(lines, 1):
+            if start is None and _COVERAGE_OFF.search(line):
+                start = number
+            elif start is not None and _COVERAGE_ON.search(line):
+                out.append((src, start, number, f"excluded by the RTL: coverage off at line {start}"))
+                start = None
+        if start is not None:
+            out.append((src, start, len(lines), f"excluded by the RTL: coverage off at line {start}"))
+    return out
+
+
+def _uncalled_subroutines(compilation, sm) -> tuple[tuple[str, int, int, str], ...]:
+    """Functions and tasks of the sources that the elaborated design never calls (a package's unused
+    helpers), directly or through functions it calls: their lines never run, whatever the stimulus.
+    Calls in generate branches the parameters do not build do not count; a call from design code
+    counts even in a constant expression, so the answer errs towards reachable."""
+    from pyslang import ast
+
+    def key(sub) -> tuple[str, int, int]:
+        return (sub.name, sub.location.buffer.id, sub.location.offset)
+
+    def calls_in(node) -> tuple[dict, list]:
+        """Call sites (buffer, offset) -> the callee's key, and the subroutines defined below ``node``."""
+        calls: dict = {}
+        subs: list = []
+
+        def visit(n):
+            if isinstance(n, ast.GenerateBlockSymbol) and n.isUninstantiated:
+                return ast.VisitAction.Skip  # not built under these parameters: its calls never run
+            if isinstance(n, ast.CallExpression) and isinstance(n.subroutine, ast.SubroutineSymbol):
+                site = n.sourceRange.start
+                calls[(site.buffer.id, site.offset)] = key(n.subroutine)
+            elif isinstance(n, ast.SubroutineSymbol) and n.syntax is not None and n.location.buffer.id:
+                subs.append(n)
+            return ast.VisitAction.Advance
+
+        node.visit(visit)
+        return calls, subs
+
+    every, defined = calls_in(compilation.getRoot())
+    for package in compilation.getPackages():
+        more_calls, more_subs = calls_in(package)
+        every.update(more_calls)
+        defined.extend(more_subs)
+    by_key = {key(s): s for s in defined}
+    callees: dict = {}
+    inside: set = set()
+    for k, sub in by_key.items():
+        sites, _ = calls_in(sub)
+        callees[k] = set(sites.values())
+        inside.update(sites)
+    # Called from design code (a site outside every function), then whatever those call.
+    reached = {callee for site, callee in every.items() if site not in inside}
+    todo = list(reached)
+    while todo:
+        for callee in callees.get(todo.pop(), ()):
+            if callee not in reached:
+                reached.add(callee)
+                todo.append(callee)
+    out = []
+    for k, sub in by_key.items():
+        if k in reached:
+            continue
+        span = sub.syntax.sourceRange
+        path = str(sm.getFullPath(sub.location.buffer))
+        for _ in range(8):  # defined by a macro: the lines where the macro is used
+            if os.path.isfile(path) or not sm.isMacroLoc(span.start):
+                break
+            span = sm.getExpansionRange(span.start)
+            path = str(sm.getFullPath(span.start.buffer))
+        if not os.path.isfile(path):
+            continue
+        first, last = sm.getLineNumber(span.start), sm.getLineNumber(span.end)
+        out.append((path, first, last, f"unreachable: {sub.name}() is never called by the design"))
+    return tuple(dict.fromkeys(out))
+
+
+def _parse_clean(compilation) -> bool:
+    """True when every error is semantic (elaboration), none from parsing or preprocessing."""
+    for tree in compilation.getSyntaxTrees():
+        if any(d.isError() for d in tree.diagnostics):
+            return False
+    return True
+
+
+#: Values tried for a parameter whose default does not elaborate; the first that works is suggested.
+_TRY_VALUES = (1, 2, 4, 8, 16, 32)
+
+
+def _parameter_fix(
+    sources: Sequence[str], root, defines, include_dirs: Sequence[str], parameters, top: str | None
+) -> tuple[str, str, int] | None:
+    """(parameter, its default, a value that elaborates) for the first top parameter whose override
+    alone makes the design elaborate; None when no single parameter does. Evaluated, not guessed."""
+    candidates: list[tuple[str, str]] = []
+    for inst in root.topInstances:
+        if top and inst.name != top:
+            continue
+        for p in inst.body.parameters:
+            if not p.isLocalParam and hasattr(p, "value") and p.name not in (parameters or {}):
+                candidates.append((p.name, str(p.value)))
+    for name, default in candidates[:8]:
+        for value in _TRY_VALUES:
+            try:
+                elaborate(sources, defines=defines, include_dirs=include_dirs,
+                          parameters={**(parameters or {}), name: value}, top=top, diagnose=False)
+            except Llm4covError:
+                continue
+            return name, default, value
+    return None
+
+
+_PACKAGE_DECL = re.compile(r"^\s*package\s+([A-Za-z_]\w*)\s*;", re.M)
+_MODULE_DECL = re.compile(r"^\s*(?:module|interface|program|primitive)\b", re.M)
+_PACKAGE_USE = re.compile(r"\b([A-Za-z_]\w*)\s*::")
+
+
+_INCLUDE = re.compile(r'`include\s+"([^"]+)"')
+
+
+def drop_included(sources: Sequence[str]) -> list[str]:
+    """The sources without those another source `include`s: an included file is part of its includer
+    (macro files such as OpenTitan's prim_assert.sv), never a compilation unit of its own."""
+    included: set[str] = set()
+    for src in sources:
+        try:
+            text = Path(src).read_text(errors="replace")
+        except OSError:
+            continue
+        included.update(os.path.basename(name) for name in _INCLUDE.findall(text))
+    kept = [s for s in sources if os.path.basename(s) not in included]
+    return kept or list(sources)
+
+
+def order_sources(sources: Sequence[str]) -> list[str]:
+    """Files of macros only first, then files declaring packages, each after the packages it uses;
+    the rest keep their order.
+
+    Verilator (like most simulators) needs a package compiled before any file that imports it, while
+    a user's folder sorts by name (``foo.sv`` before ``foo_pkg.sv``).
+    """
+    declares: dict[str, set[str]] = {}
+    uses: dict[str, set[str]] = {}
+    headers: list[str] = []
+    for src in sources:
+        try:
+            text = re.sub(r"//[^\n]*|/\*.*?\*/", "", Path(src).read_text(errors="replace"), flags=re.S)
+        except OSError:
+            continue
+        found = set(_PACKAGE_DECL.findall(text))
+        if found:
+            declares[src] = found
+            uses[src] = set(_PACKAGE_USE.findall(text)) - found
+        elif "`define" in text and not _MODULE_DECL.search(text):
+            headers.append(src)  # macros only: before every file that may use them
+    owner = {pkg: src for src, pkgs in declares.items() for pkg in pkgs}
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(src: str) -> None:
+        if src in ordered or src in visiting:
+            return
+        visiting.add(src)
+        for pkg in sorted(uses.get(src, ())):
+            if pkg in owner:
+                visit(owner[pkg])
+        ordered.append(src)
+
+    for src in sources:
+        if src in declares:
+            visit(src)
+    return headers + ordered + [s for s in sources if s not in declares and s not in headers]
 
 
 def extract_interface(
@@ -252,7 +590,7 @@ def extract_interface(
         Llm4covError: unparsable RTL, no top, an ambiguous top without ``top``, or an override naming a
             port that does not exist.
     """
-    sources = rtl_files(paths)
+    sources = order_sources(drop_included(rtl_files(paths)))
     elab = elaborate(sources, defines=defines, include_dirs=include_dirs, parameters=parameters)
     where = sources[0] if len(sources) == 1 else os.path.dirname(sources[0])
     if top is None:
@@ -281,6 +619,7 @@ def extract_interface(
             )
     iface = elab.interfaces[top]
     names = {p.name for p in iface.ports}
+    unreachable = elab.unreachable
     for label, value in (("clock", clock), ("reset", reset)):
         if value and value not in names:
             raise Llm4covError(f"{where}: {label} '{value}' is not a port of {top} (ports: {', '.join(sorted(names))})")
@@ -305,4 +644,5 @@ def extract_interface(
         modules=iface.modules,
         top_line=iface.top_line,
         top_file=iface.top_file,
+        unreachable=unreachable,
     )

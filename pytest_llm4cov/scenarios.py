@@ -25,7 +25,8 @@ from pytest_llm4cov.response import fenced_blocks
 PREFIX = "scenario_"
 BEGIN = "# --- llm4cov scenarios: begin ---"
 END = "# --- llm4cov scenarios: end ---"
-#: A scenario is stopped after this many clock cycles (10 ns steps for a design without a clock).
+#: A scenario is stopped after this many clock cycles (10 ns steps for a design without a clock) at
+#: least; a design with longer counters gets longer (``policy.builtin.scenario_cycles``).
 SCENARIO_CYCLES = 20_000
 #: New scenarios taken from one reply; the rest are dropped with a note.
 MAX_NEW = 3
@@ -281,10 +282,11 @@ def constants_block(constants: Mapping[str, int], scaffold: str) -> str:
 
 
 def splice(
-    scaffold: str, pieces: Sequence[Scenario], author: str = "a model", constants: Mapping[str, int] | None = None
+    scaffold: str, pieces: Sequence[Scenario], author: str = "a model", constants: Mapping[str, int] | None = None,
+    cycles: int = SCENARIO_CYCLES,
 ) -> str:
-    """The scaffold testbench with ``pieces`` (after the RTL's ``constants``) and the harness appended;
-    the scaffold alone when there are no pieces."""
+    """The scaffold testbench with ``pieces`` (after the RTL's ``constants``) and the harness appended
+    (each scenario stopped after ``cycles``); the scaffold alone when there are no pieces."""
     if not pieces:
         return scaffold
     if SCAFFOLD_IMPORT not in scaffold:
@@ -298,7 +300,7 @@ def splice(
         f"# Directed scenarios written by {author} for points the stimulus above missed. Each starts after\n"
         f"# a reset and may use `tb` (set/read/step/reset) and `dut`; test_scenarios below runs them.\n"
     )
-    harness = HARNESS.format(names=names, cycles=SCENARIO_CYCLES, prefix=PREFIX)
+    harness = HARNESS.format(names=names, cycles=cycles, prefix=PREFIX)
     text = scaffold.replace(SCAFFOLD_IMPORT, HYBRID_IMPORT, 1).rstrip("\n")
     return f"{text}\n\n\n{BEGIN}\n{header}\n\n{body}\n{END}\n\n{harness}"
 

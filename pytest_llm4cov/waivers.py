@@ -30,7 +30,7 @@ from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.coverage import CoveragePoint, CoverageReport
 from pytest_llm4cov.observation import Observation
 
-WAIVER_KEYS = ("file", "line", "hierarchy", "type", "reason")
+WAIVER_KEYS = ("file", "line", "until", "signal", "hierarchy", "type", "reason")
 KNOWN_TYPES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
 EXAMPLE = '{file = "fifo.v", line = 42, reason = "..."}'
 
@@ -44,13 +44,24 @@ class Waiver:
     line: int | None = None
     hierarchy: str | None = None
     type: str | None = None
+    until: int | None = None  # with line: every point on lines line..until
+    signal: str | None = None  # only this signal's toggle points (``coeffs`` takes ``gen_a.coeffs[3]:0->1``)
 
     def matches(self, point: CoveragePoint) -> bool:
+        if self.signal is not None:
+            if point.metric != "toggle":
+                return False
+            name = re.split(r"[\[:]", point.comment, maxsplit=1)[0].rsplit(".", 1)[-1]
+            if name != self.signal:
+                return False
         if self.type is not None and point.metric != self.type:
             return False
         if self.file is not None and not PurePosixPath(point.file).match(self.file):
             return False
-        if self.line is not None:
+        if self.line is not None and self.until is not None:
+            if not self.line <= point.line <= self.until:
+                return False
+        elif self.line is not None:
             lo, hi = point.span or (point.line, point.line)
             if point.line != self.line and not lo <= self.line <= hi:
                 return False
@@ -60,9 +71,12 @@ class Waiver:
         """Where it applies, in one phrase: 'fifo.v:42 toggle' or 'top.u_dbg*'."""
         parts = []
         if self.file is not None:
-            parts.append(self.file + (f":{self.line}" if self.line is not None else ""))
+            lines = f":{self.line}" + (f"-{self.until}" if self.until is not None else "") if self.line else ""
+            parts.append(self.file + lines)
         if self.hierarchy is not None:
             parts.append(self.hierarchy)
+        if self.signal is not None:
+            parts.append(self.signal)
         if self.type is not None:
             parts.append(self.type)
         return " ".join(parts)
@@ -103,14 +117,30 @@ def parse_waivers(raw: Any, origin: str) -> tuple[Waiver, ...]:
                 raise Llm4covError(f"{where}: line must be a positive integer, got {line!r}")
             if entry.get("file") is None:
                 raise Llm4covError(f"{where}: line {line} needs a file (which file's line {line}?)")
+        until = entry.get("until")
+        if until is not None and (isinstance(until, bool) or not isinstance(until, int) or line is None
+                                  or until < line):
+            raise Llm4covError(f"{where}: until must be a line number after line (a range line..until), "
+                               f"got {until!r}")
+        signal = entry.get("signal")
+        if signal is not None and (not isinstance(signal, str) or not signal.strip()):
+            raise Llm4covError(f"{where}: signal must be a signal name, got {signal!r}")
         kind = entry.get("type")
         if kind is not None and kind not in KNOWN_TYPES:
             raise Llm4covError(f"{where}: unknown type {kind!r} (choose from {', '.join(KNOWN_TYPES)})")
         out.append(
             Waiver(reason=reason.strip(), file=entry.get("file"), line=line, hierarchy=entry.get("hierarchy"),
-                   type=kind)
+                   type=kind, until=until, signal=signal)
         )
     return tuple(out)
+
+
+def unreachable_waivers(unreachable: Iterable[tuple]) -> tuple[Waiver, ...]:
+    """Waivers for code the elaboration proved no stimulus can run (``DesignInterface.unreachable``)."""
+    return tuple(
+        Waiver(reason=u[3], file=u[0], line=u[1], until=u[2], signal=u[4] if len(u) > 4 else None)
+        for u in unreachable
+    )
 
 
 def waiver_for(point: CoveragePoint, waivers: Sequence[Waiver]) -> Waiver | None:

@@ -200,9 +200,9 @@ def _whole_module(work: Any, evaluator: Any, design: Any, path: Path, source: st
 
 
 def _hybrid(work: Any, evaluator: Any, design: Any, path: Path, source: str, states: list[RunRecord]) -> None:
-    from pytest_llm4cov.policy.builtin import BuiltinPolicy
+    from pytest_llm4cov.policy.builtin import BuiltinPolicy, scenario_cycles
     from pytest_llm4cov.policy.hybrid import rtl_constants
-    from pytest_llm4cov.scenarios import splice
+    from pytest_llm4cov.scenarios import SCENARIO_CYCLES, splice
     from pytest_llm4cov.testbench import Testbench
     from trainer.examples import scenarios_reply
     from trainer.transitions import state_of
@@ -220,6 +220,7 @@ def _hybrid(work: Any, evaluator: Any, design: Any, path: Path, source: str, sta
     base = evaluator.evaluate(design.build, scaffold, seed=parent.seed + 1)
     base_record = record_of(design, base, scaffold.source, "expert-base", "builtin")
     constants = rtl_constants(design)
+    cycles = scenario_cycles(design, SCENARIO_CYCLES)  # the cap the hybrid policy gives this design
     for scenario, helpers in reference_scenarios(source, scaffold.source, design.interface.clock is not None):
         reply = scenarios_reply([*helpers, scenario])
         if reply is None:
@@ -228,7 +229,7 @@ def _hybrid(work: Any, evaluator: Any, design: Any, path: Path, source: str, sta
         if work.count(reply) > work.settings.reply_cap("hybrid"):
             work.drop(f"hybrid: target over the reply cap ({work.settings.reply_cap('hybrid')} tokens)")
             continue
-        spliced = splice(scaffold.source, [*helpers, scenario], constants=constants)
+        spliced = splice(scaffold.source, [*helpers, scenario], constants=constants, cycles=cycles)
         obs = evaluator.evaluate(design.build, Testbench(spliced, scaffold.module), seed=parent.seed + 1)
         if scenario_results(obs.notes).get(scenario.name) != "ok":
             work.drop("expert hybrid: scenario raised against the scaffold")

@@ -23,8 +23,40 @@ from pytest_llm4cov.testbench import Testbench, module_name_for
 
 MAX_VALUES_PER_INPUT = 48
 MAX_RULES = 64
-MAX_HOLD = 20_000
 MAX_FROZEN = 6  # 1-bit inputs held fixed in turn during refinement
+#: The run's time limit the plan is sized for: the plugin's default --llm4cov-timeout, seconds.
+TIME_LIMIT_S = 120.0
+#: Testbench-driven cycles per second (a new value on every input each cycle), measured on the 2-core
+#: development machine under load: 20,000 cycles of the random baseline in about 2.5 s.
+DRIVEN_CYCLES_PER_S = 8_000
+#: The share of the time limit a plan may fill, leaving room for a slower machine and a larger design.
+TIME_SHARE = 0.4
+#: Reset pulses per plan (first attempt; refinements more) and the random cycles after each at least.
+PULSES = 4
+MIN_SETTLE = 16
+
+
+#: Cycles per second while a testbench waits in one timer (``tb.step(n)``, n > 64), measured on the
+#: same machine: 2,000,000 cycles of a hold in about 6 s.
+WAIT_CYCLES_PER_S = 300_000
+
+
+def scenario_cycles(design: Design, floor: int) -> int:
+    """How long one model-written scenario may run: past the longest counter the RTL has (compared
+    thresholds, registers that step by one), at least ``floor``, at most what a testbench of the
+    most scenarios it carries can wait out within the run's time limit."""
+    from pytest_llm4cov.scenarios import MAX_KEPT
+
+    facts = mine_facts(design.interface, design.rtl_text)
+    longest = max([*facts.timeouts, *facts.counters.values()], default=0)
+    ceiling = int(TIME_LIMIT_S * TIME_SHARE * WAIT_CYCLES_PER_S / MAX_KEPT)
+    return max(floor, min(ceiling, int(longest * 1.2) + 64))
+
+
+def cycle_limit(time_limit_s: float = TIME_LIMIT_S) -> int:
+    """The most stimulus cycles one testbench may state: long counters are waited out up to what
+    fits in the run's time limit (also at the random baseline's speed, which runs the same budget)."""
+    return int(time_limit_s * TIME_SHARE * DRIVEN_CYCLES_PER_S)
 
 
 @lru_cache(maxsize=1)
@@ -65,24 +97,29 @@ def simulated_cycles(plan: Plan, design: Design) -> int:
         return (cycles if has_reset else 0) + 1
 
     total = reset(3)
-    for kind, cycles, _ in plan.phases:
+    for kind, cycles, arg in plan.phases:
         if kind == "corners":
             total += sum(len(corner_values(w)) for w in widths)
         elif kind == "sequence":
             total += cycles * sum(len(v) for v in plan.interesting.values())
         elif kind == "reset":
             total += reset(cycles)
-        else:  # random, freeze, slow, hold
+        elif kind == "pulses":  # TB.pulse_phase: each pulse a 2-cycle reset, then `after` random cycles
+            pulses, after = arg
+            total += pulses * (reset(2) + after)
+        else:  # uniform, random, freeze, slow, hold
             total += cycles
     return total
 
 
 def fit_budget(plan: Plan, design: Design, budget: int) -> Plan:
     """``plan`` simulating exactly ``budget`` cycles: its last random phase lengthened, or its random
-    phases (then slow, then freeze) shortened from the end; as near as its other phases allow."""
+    phases (then uniform, slow, freeze) shortened from the end; as near as its other phases allow."""
     phases = list(plan.phases)
     excess = simulated_cycles(plan, design) - budget
-    adjustable = [i for kind in ("random", "slow", "freeze") for i in reversed(range(len(phases))) if phases[i][0] == kind]
+    adjustable = [
+        i for kind in ("random", "uniform", "slow", "freeze") for i in reversed(range(len(phases))) if phases[i][0] == kind
+    ]
     if excess < 0 and adjustable:
         kind, cycles, arg = phases[adjustable[0]]
         phases[adjustable[0]] = (kind, cycles - excess, arg)
@@ -236,22 +273,37 @@ class BuiltinPolicy(Policy):
                 interesting[name] = ordered[:MAX_VALUES_PER_INPUT]
         mirrors = {k: sorted(v) for k, v in facts.mirrors.items() if k in inputs}
         rules = list(dict.fromkeys((focus_rules or []) + facts.rules))[:MAX_RULES]
-        timeouts = sorted({t for t in facts.timeouts | (focus_timeouts or set()) if t <= MAX_HOLD})
+        # Long counters are waited out as far as the run's time limit allows: the largest that fit.
+        patterns = ("keep", "zero", "ones") if refine else ("keep", "zero")
+        room = max(0, cycle_limit() - 4 * cycles)
+        timeouts: list[int] = []
+        for t in sorted(facts.timeouts | (focus_timeouts or set()), reverse=True):
+            need = len(patterns) * (int(t * 1.1) + 8 + 50)
+            if len(timeouts) < 3 and need <= room:
+                timeouts.append(t)
+                room -= need
         phases: list[tuple[str, int, Any]] = [("corners", 0, None)]
         if interesting:
             phases.append(("sequence", 1, None))
             phases.append(("sequence", 4, None))
+        # Plain random first (a new value every cycle): biased phases below keep values for runs and
+        # favour mined values, which alone can miss what uniform values cover (wide decoders).
+        phases.append(("uniform", cycles, None))
         phases.append(("random", cycles // 2, 0.3))
-        for t in timeouts[-3:]:
-            hold = min(MAX_HOLD, int(t * 1.1) + 8)
-            phases.append(("hold", hold, "keep"))
-            phases.append(("random", 50, 0.3))
-            phases.append(("hold", hold, "zero"))
-            phases.append(("random", 50, 0.3))
-            if refine:
-                phases.append(("hold", hold, "ones"))
+        for t in sorted(timeouts):
+            hold = int(t * 1.1) + 8
+            for pattern in patterns:
+                phases.append(("hold", hold, pattern))
+                phases.append(("random", 50, 0.3))
         phases.append(("reset", 2, None))
         phases.append(("random", cycles // 2, 0.6 if refine else 0.5))
+        # Reset pulses with the other inputs random or all ones (a reset that acts only under an
+        # enable; operands loaded during reset), each followed by long enough for the counters the
+        # RTL has (a sequential multiply) to run out.
+        short = [c for c in facts.counters.values() if c <= 1024] + [t for t in facts.timeouts if t <= 1024]
+        settle = max(MIN_SETTLE, min(1100, int(max(short, default=0) * 1.1) + 8))
+        pulses = min(6 * PULSES, PULSES * (1 + 2 * refine))
+        phases.append(("pulses", pulses * (settle + 3), (pulses, settle)))
         if refine:
             phases.append(("sequence", 16, None))
             phases.append(("random", cycles // 2, 0.8))

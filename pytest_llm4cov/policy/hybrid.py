@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from pytest_llm4cov.hybrid_prompt import render_state_prompt
 from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
-from pytest_llm4cov.policy.builtin import BuiltinPolicy
+from pytest_llm4cov.policy.builtin import BuiltinPolicy, scenario_cycles
 from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy, build_model_policy
 from pytest_llm4cov.prompt import PROMPT_VERSION
 from pytest_llm4cov.design import Design
@@ -90,16 +90,18 @@ class HybridPolicy(Policy):
     def propose(self, state: State, seed: int) -> Proposal:
         design = state.design
         scaffold = self.scaffold.propose(state, seed)
+        cycles = scenario_cycles(design, SCENARIO_CYCLES)
         obs = state.observation
         previous = pieces_of(state.testbench.source) if state.testbench is not None else []
         results = scenario_results(obs.notes) if obs is not None else {}
         kept = [p for p in previous if not p.runs or results.get(p.name) == "ok"]
         info: dict[str, Any] = {
-            "source": self.name, "scaffold": scaffold.info, "kept_scenarios": [p.name for p in kept if p.runs]
+            "source": self.name, "scaffold": scaffold.info, "kept_scenarios": [p.name for p in kept if p.runs],
+            "scenario_cycles": cycles,
         }
         if obs is None or not obs.has_coverage:
             info["model_called"] = False
-            source = splice(scaffold.testbench.source, kept, constants=rtl_constants(design))
+            source = splice(scaffold.testbench.source, kept, constants=rtl_constants(design), cycles=cycles)
             return Proposal(Testbench(source, scaffold.testbench.module), info=info)
         prompt = self.render(state)
         sampling = replace(self.model.sampling, max_tokens=self.max_tokens, seed=seed)
@@ -108,7 +110,7 @@ class HybridPolicy(Policy):
         merged = merge(kept, parsed.pieces)
         old = {p.name for p in kept}
         constants = rtl_constants(design)
-        spliced = splice(scaffold.testbench.source, merged, constants=constants)
+        spliced = splice(scaffold.testbench.source, merged, constants=constants, cycles=cycles)
         fixed = repair_for(design, spliced)
         notes = [f"repaired: {f}" for f in parsed.fixes] + [f"problem: {p}" for p in parsed.problems] + fixed.notes
         info.update(
@@ -127,7 +129,7 @@ class HybridPolicy(Policy):
         if fixed.fixes or parsed.fixes:
             # What would have run without any repair: the reply as written, spliced the same way.
             raw = merge(kept, parse_scenarios(text, truncated=usage.truncated, fix=False).pieces)
-            info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw, constants=constants)
+            info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw, constants=constants, cycles=cycles)
             info["repair"]["unrepaired_new_scenarios"] = [p.name for p in raw if p.runs and p.name not in old]
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)
 

@@ -26,6 +26,13 @@ _ENUM = re.compile(r"\benum\b[^{]*\{([^}]*)\}", re.S)
 _CASE = re.compile(rf"\bcase[zx]?\s*\(\s*({_IDENT})\s*\)")
 _CASE_ITEM = re.compile(r"^\s*([^:?]+?)\s*:(?!:)")
 _ASSIGNMENT = re.compile(rf"\b({_IDENT})\s*(?:\[[^\]]*\])?\s*(?:<=|=)\s*([^;]+);")
+_DECL = re.compile(
+    rf"\b(?:reg|logic|bit|wire|integer|int)\b\s*(?:signed\s+|unsigned\s+)?(?:\[([^\]:]+):([^\]]+)\]\s*)?"
+    rf"({_IDENT}(?:\s*,\s*{_IDENT})*)\s*[;=]"
+)
+_STEP = re.compile(rf"\b({_IDENT})\s*[-+]\s*(?:\d*'[bdhBDH])?0*1\b(?!\s*[*/\[])")
+#: A counter wider than this is not waited out by rolling over (2**24 cycles is past any run's limit).
+MAX_COUNTER_BITS = 24
 _EXPR_TERM = re.compile(rf"\(?\s*({_IDENT}(?:\[[^\]]+\])?|.+?)\s*==\s*({_NUMBER})\s*\)?")
 
 
@@ -164,6 +171,7 @@ class RtlFacts:
     rules: list[Rule] = field(default_factory=list)
     params: dict[str, int] = field(default_factory=dict)
     fed_by: dict[str, str] = field(default_factory=dict)  # internal register -> the input it copies
+    counters: dict[str, int] = field(default_factory=dict)  # counter register -> cycles until it rolls over
 
     def add_value(self, port: str, value: int) -> None:
         self.values.setdefault(port, set()).add(value)
@@ -303,11 +311,37 @@ def mine_facts(iface: DesignInterface, sources: Mapping[str, str]) -> RtlFacts:
                     drives.append([(name, 1)])
         for drive in drives:
             facts.rules.append(Rule(tuple(dict(inner_guards).items()), tuple(drive), number))
+    facts.counters = find_counters(all_text, facts.params)
+    for cycles in facts.counters.values():
+        if cycles >= 32:
+            facts.timeouts.add(cycles)  # a counter with no compared terminal value: wait for its rollover
     for value in elaborated.values():
         # A large parameter is usually a window, a timeout or a count the design waits for.
         if value is not None and value >= 32:
             facts.timeouts.add(value)
     return facts
+
+
+def find_counters(text: str, params: Mapping[str, int]) -> dict[str, int]:
+    """Declared registers that step by one (``cnt <= cnt + 1``, ``(cnt_q + 1'b1)``) with their width's
+    cycle count (2**width): how long a run must last for them to roll over or reach their end."""
+    widths: dict[str, int] = {}
+    for msb, lsb, names in _DECL.findall(text):
+        width = 1
+        if msb:
+            hi, lo = _eval_simple(msb, params), _eval_simple(lsb, params)
+            if hi is None or lo is None:
+                continue
+            width = abs(hi - lo) + 1
+        for name in re.split(r"\s*,\s*", names):
+            widths.setdefault(name, width)
+    counters: dict[str, int] = {}
+    for name in _STEP.findall(text):
+        width = widths.get(name)
+        assigned = re.search(rf"\b{re.escape(name)}\s*(?:\[[^\]]*\]\s*)?<?=[^=]", text)
+        if width and assigned and 1 < width <= MAX_COUNTER_BITS:
+            counters[name] = 1 << width
+    return counters
 
 
 def rules_from_expressions(comments: Iterable[str], reader_iface: DesignInterface, facts: RtlFacts) -> list[Rule]:

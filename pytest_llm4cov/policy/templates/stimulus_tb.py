@@ -11,6 +11,7 @@ import random
 
 import cocotb
 from cocotb.clock import Clock
+from cocotb.handle import ArrayObject
 from cocotb.triggers import FallingEdge, Timer
 
 SEED = {{SEED}}
@@ -28,10 +29,28 @@ MIRRORS = {{MIRRORS}}
 RULES = {{RULES}}
 # How many cycles an input keeps a value before a new one is drawn (chosen at random from this list).
 RUN_LENGTHS = {{RUN_LENGTHS}}
-# The stimulus, phase by phase: (kind, cycles, argument): random takes its bias towards
+# The stimulus, phase by phase: (kind, cycles, argument): uniform is plain random, random takes its bias towards
 # INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, slow how much longer values last,
-# hold the pattern it holds.
+# hold the pattern it holds, reset what the other inputs do during reset, pulses (count, cycles after each).
 PLAN = {{PLAN}}
+
+
+def drive(handle, value, width):
+    """Assign ``value`` to a port; an unpacked array port takes it element by element, lowest first."""
+    if isinstance(handle, ArrayObject):
+        elements = list(handle)
+        each = width // len(elements)
+        for i, element in enumerate(elements):
+            drive(element, value >> (i * each), each)
+    else:
+        handle.value = value & ((1 << width) - 1)
+
+
+def port_values(handle):
+    """A port's values: one, or one per element of an unpacked array."""
+    if isinstance(handle, ArrayObject):
+        return [v for element in handle for v in port_values(element)]
+    return [handle.value]
 
 
 class TB:
@@ -43,7 +62,7 @@ class TB:
             cocotb.start_soon(Clock(getattr(dut, CLOCK), 10, unit="ns").start())
 
     def set(self, name, value):
-        getattr(self.dut, name).value = int(value) & ((1 << INPUTS[name]) - 1)
+        drive(getattr(self.dut, name), int(value), INPUTS[name])
 
     def read(self, name):
         """An internal signal's value, or None when it is missing or not a known value."""
@@ -53,6 +72,11 @@ class TB:
             return None
 
     async def step(self, cycles=1):
+        if CLOCK and cycles > 64:
+            # A long wait in one timer (the simulator runs free), landing just after the last edge but one.
+            await Timer(10 * (cycles - 1) + 3, unit="ns")
+            self.cycles += cycles - 1
+            cycles = 1
         for _ in range(cycles):
             if CLOCK:
                 await FallingEdge(getattr(self.dut, CLOCK))
@@ -60,9 +84,12 @@ class TB:
                 await Timer(10, unit="ns")
             self.cycles += 1
 
-    async def reset(self, cycles=3):
+    async def reset(self, cycles=3, fill="zero"):
+        """Assert the reset for ``cycles`` with the other inputs at zero, all ones or random values:
+        some RTL resets only under another input (an enable), some loads operands during reset."""
         for name in INPUTS:
-            self.set(name, 0)
+            self.set(name, self.rng.getrandbits(INPUTS[name]) if fill == "random" else
+                     (1 << INPUTS[name]) - 1 if fill == "ones" else 0)
         if RESET:
             getattr(self.dut, RESET).value = RESET_ACTIVE
             await self.step(cycles)
@@ -71,8 +98,8 @@ class TB:
 
     def check_outputs_known(self):
         for name in OUTPUTS:
-            value = getattr(self.dut, name).value
-            assert value.is_resolvable, f"output {name} is {value} after reset"
+            for value in port_values(getattr(self.dut, name)):
+                assert value.is_resolvable, f"output {name} is {value} after reset"
 
     @staticmethod
     def corners(width):
@@ -136,6 +163,14 @@ class TB:
             if self.cycles % 97 == 0:
                 self.check_outputs_known()
 
+    async def uniform_phase(self, cycles):
+        """A new uniform random value on every input each cycle: what plain random stimulus covers
+        (wide decoders, syndromes), kept in the plan so the directed phases add to it."""
+        for _ in range(cycles):
+            for name, width in INPUTS.items():
+                self.set(name, self.rng.getrandbits(width))
+            await self.step()
+
     async def hold_phase(self, cycles, pattern):
         """Keep the inputs steady (all zero, all ones, or as they are) while counters run out."""
         for name, width in INPUTS.items():
@@ -144,6 +179,13 @@ class TB:
             elif pattern == "ones":
                 self.set(name, (1 << width) - 1)
         await self.step(cycles)
+
+    async def pulse_phase(self, pulses, after):
+        """Reset pulses with fresh input values (random, or all ones), each followed by ``after`` cycles
+        of random stimulus: operands loaded during reset and one-shot computations run again."""
+        for i in range(pulses):
+            await self.reset(2, "ones" if i % 4 == 3 else "random")
+            await self.random_phase(after, 0.3)
 
     async def sequence_phase(self, cycles_each):
         """Drive each input's interesting values in the order the RTL lists them."""
@@ -163,6 +205,8 @@ async def test_coverage_closure(dut):
             await tb.corner_phase()
         elif kind == "random":
             await tb.random_phase(cycles, arg)
+        elif kind == "uniform":
+            await tb.uniform_phase(cycles)
         elif kind == "freeze":
             await tb.random_phase(cycles, 0.3, frozen=arg)
         elif kind == "slow":
@@ -172,5 +216,7 @@ async def test_coverage_closure(dut):
         elif kind == "sequence":
             await tb.sequence_phase(cycles)
         elif kind == "reset":
-            await tb.reset(cycles)
+            await tb.reset(cycles, arg or "zero")
+        elif kind == "pulses":
+            await tb.pulse_phase(*arg)
     tb.check_outputs_known()

@@ -1,0 +1,4 @@
+`ifndef ACC_CHECKS_SV
+`define ACC_CHECKS_SV
+`define CHECK_NOTHING
+`endif
