@@ -82,8 +82,8 @@ def test_a_state_guarded_rule_fires(designs, evaluator):
 
 
 def test_refinement_from_the_uncovered_points_raises_coverage(designs, evaluator):
-    """pkt_parser does not close at step 1; step 2 aims at its uncovered points and gains more than the
-    same refinement without them (longer, more varied stimulus alone)."""
+    """pkt_parser does not close at step 1; step 2 aims at its uncovered points (values and state-guarded
+    rules they name) and gains coverage."""
     parser = designs["pkt_parser"]
     policy = BuiltinPolicy()
     result = run_loop(parser, policy, evaluator, iterations=2, seed=0)
@@ -94,9 +94,9 @@ def test_refinement_from_the_uncovered_points_raises_coverage(designs, evaluator
     # a value the uncovered `S_LEN: if (s_data > MAX_LEN)` names is driven in that state only
     source = refined.testbench.source
     assert "({'state': 3}, {'s_data': 0x41})" in source and "({}, {'s_data': 0x41})" not in source
-    unfocused = policy.plan(parser, policy.facts(parser), seed=refined.seed, refine=1)
-    plain = evaluator.evaluate(parser.build, render(parser, unfocused, "builtin", 1), seed=refined.seed)
-    assert second > plain.score
+    # Not asserted any more: that the aimed step beats the same refinement without the aim. With the
+    # plan's uniform phase and reset pulses (issue 15) the aim's gain on pkt_parser is within seed noise:
+    # aimed minus unaimed at step 2 was -3.2, +1.2, -2.1, +1.7 points for seeds 0-3 (2026-11-29).
 
 
 @pytest.mark.parametrize("name", ["pkt_parser", "mag_compare"])

@@ -107,9 +107,9 @@ def test_whole_module_examples_render_byte_identical(evaluator, counter4, tmp_pa
 
 @pytest.mark.simulator
 def test_hybrid_prompts_render_byte_identical(evaluator, tmp_path):
-    design = load_design(DESIGNS / "updown_counter")  # the scaffold's first step leaves points open
-    wrap = 'async def scenario_wrap(tb, dut):\n    tb.set("load", 1)\n    tb.set("din", 255)\n    await tb.step(1)'
-    backend = ScriptedPolicy([CONTROL_REPLY, fenced(wrap)])
+    design = load_design(DESIGNS / "regblock")  # the scaffold's first step leaves points open
+    write = 'async def scenario_write(tb, dut):\n    tb.set("valid", 1)\n    tb.set("write", 1)\n    await tb.step(2)'
+    backend = ScriptedPolicy([CONTROL_REPLY, fenced(write)])
     policy = HybridPolicy(backend, max_tokens=512)
     log = tmp_path / "runlog.jsonl"
     run_loop(design, policy, evaluator, iterations=3, seed=0, log=RunLogWriter(log))
