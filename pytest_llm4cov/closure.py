@@ -53,6 +53,7 @@ class ItemResult:
     waived: list[dict[str, Any]] = field(default_factory=list)  # points left out of the score, with reasons
     unused_waivers: list[dict[str, Any]] = field(default_factory=list)  # waivers that matched no point
     suspects: list[dict[str, Any]] = field(default_factory=list)  # possibly unreachable, for review
+    mutation: dict[str, Any] | None = None  # the kept testbench's mutation score (mutation.py), when asked
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -145,13 +145,20 @@ class Evaluator:
         return result
 
     def evaluate(
-        self, spec: BuildSpec, testbench: Testbench, *, seed: int = 0, run_dir: Path | None = None
+        self,
+        spec: BuildSpec,
+        testbench: Testbench,
+        *,
+        seed: int = 0,
+        run_dir: Path | None = None,
+        plusargs: Sequence[str] = (),
     ) -> Observation:
         """Run one testbench against the design; never raises for anything the testbench does.
 
         Args:
             run_dir: where to keep this run's files (testbench, log, coverage.dat, results.xml);
                 default a fresh scratch directory, removed afterwards unless ``keep_runs``.
+            plusargs: ``+name=value`` arguments for the simulator (``+mutant=N`` selects a mutant).
         """
         first_build = spec not in self._builds
         build = self.build(spec)
@@ -179,13 +186,15 @@ class Evaluator:
         scratch = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="llm4cov-run-", dir=self.scratch_dir))
         scratch.mkdir(parents=True, exist_ok=True)
         try:
-            run = self._run(build, spec, testbench, seed, scratch)
+            run = self._run(build, spec, testbench, seed, scratch, plusargs)
             return self._observe(run, spec, scratch, common)
         finally:
             if run_dir is None and not self.keep_runs:
                 shutil.rmtree(scratch, ignore_errors=True)
 
-    def _run(self, build: Build, spec: BuildSpec, tb: Testbench, seed: int, scratch: Path) -> RunResult:
+    def _run(
+        self, build: Build, spec: BuildSpec, tb: Testbench, seed: int, scratch: Path, plusargs: Sequence[str] = ()
+    ) -> RunResult:
         (scratch / f"{tb.module}.py").write_text(tb.source)
         (scratch / "tmp").mkdir(exist_ok=True)
         paths = self._paths
@@ -214,6 +223,7 @@ class Evaluator:
         else:
             argv = ["vvp", "-m", paths["icarus_vpi"], str(build.executable), "-none"]
             env["PATH"] = f"{self.simulator.env.get('PATH_PREFIX', '/usr/bin')}{os.pathsep}{env['PATH']}"
+        argv += list(plusargs)
         return run_limited(argv, cwd=scratch, env=env, limits=self.limits, log_path=scratch / "sim.log")
 
     def _observe(self, run: RunResult, spec: BuildSpec, scratch: Path, common: dict) -> Observation:

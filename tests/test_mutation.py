@@ -1,0 +1,148 @@
+"""Mutation testing: mutants from the syntax tree, the schemata, one build, and scores that tell checks apart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import DESIGNS, design_spec
+from pytest_llm4cov.mutation import find_mutants, mutation_test, render_mutation, schemata
+from pytest_llm4cov.testbench import Testbench
+
+RTL = """\
+module m #(parameter W = 4) (
+    input  wire         clk,
+    input  wire         rst,
+    input  wire [W-1:0] a,
+    input  wire [1:0]   op,
+    output reg  [W-1:0] q,
+    output wire         z
+);
+    wire [W-1:0] s = a + q;
+    assign z = (q == 4'd0) && !rst;
+    always @(posedge clk) begin
+        if (rst)
+            q <= 0;
+        else begin
+            case (op)
+                2'd1: q <= s;
+                2'd2: q <= q[2:0] << 1;
+                default: q <= {2{a[1:0]}};
+            endcase
+        end
+    end
+    integer i;
+    always @* for (i = 0; i < 3; i = i + 1) begin end
+endmodule
+"""
+
+
+def _kinds(mutants):
+    return {m.kind for m in mutants}
+
+
+def test_every_kind_of_mutant_is_found_and_each_is_one_change():
+    mutants = find_mutants("m.v", RTL)
+    assert _kinds(mutants) == {"operator", "constant", "condition", "stuck-at", "case-item"}
+    assert [m.id for m in mutants] == list(range(1, len(mutants) + 1))
+    for m in mutants:
+        assert RTL[m.start : m.end] == m.original
+        assert m.replacement != m.original
+        assert "\n" not in m.replacement
+    by_text = {(m.kind, m.original): m.replacement for m in mutants}
+    assert by_text[("operator", "a + q")] == "a - q"
+    assert by_text[("condition", "rst")] == "!(rst)"
+    assert by_text[("constant", "4'd0")] == "4'd1"
+    assert by_text[("case-item", "q <= s;")] == ";"
+
+
+def test_no_mutant_where_verilog_needs_a_constant():
+    lines = RTL.splitlines()
+    # selects, replication counts, case labels and loop headers stay as they are
+    fixed = [RTL.index(t) for t in ("[2:0]", "{2{", "2'd1:", "2'd2:", "[1:0]}", "(i = 0")]
+    mutants = find_mutants("m.v", RTL)
+    for m in mutants:
+        text = lines[m.line - 1]
+        assert not text.lstrip().startswith(("module", "input", "output", "integer", "always @*")), m
+        for at in fixed:
+            assert not (m.start <= at + 1 < m.end and m.kind in ("constant", "operator")) or m.start < at, m
+    assert ("constant", "1") in {(m.kind, m.original) for m in mutants}  # the shift amount is fair game
+
+
+def test_cheap_equivalents_are_left_out():
+    text = "module e(input [3:0] a, output [3:0] y, output [3:0] w, output v);\n" \
+           "assign y = a + 0;\nassign w = a & a;\nassign v = 1'b0;\nendmodule\n"
+    mutants = find_mutants("e.v", text)
+    assert not [m for m in mutants if m.kind == "operator"]  # a + 0 -> a - 0 and a & a -> a | a: equivalent
+    assert not [m for m in mutants if m.kind == "stuck-at" and m.original == "1'b0"]
+
+
+def test_schemata_parses_keeps_lines_and_declares_the_selector_once():
+    import pyslang
+    from pyslang import syntax
+
+    mutants = find_mutants("m.v", RTL)
+    text = schemata(RTL, mutants)
+    assert text.count("\n") == RTL.count("\n")
+    assert text.count("$value$plusargs") == 1
+    tree = syntax.SyntaxTree.fromText(text, "s.v")
+    assert not [d for d in tree.diagnostics if d.isError()]
+    for m in mutants:
+        assert f"_llm4cov_mutant == {m.id})" in text or f"_llm4cov_mutant != {m.id})" in text
+    assert pyslang is not None
+
+
+def test_macros_are_not_mutated():
+    text = "`define INC(x) (x + 1)\nmodule k(input [3:0] a, output [3:0] y);\nassign y = `INC(a) - a;\nendmodule\n"
+    assert all("`" not in m.original for m in find_mutants("k.v", text))
+
+
+COUNTER_STIMULUS_ONLY = """
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge
+
+@cocotb.test()
+async def test_stimulus(dut):
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.rst_n.value = 0
+    dut.en.value = 0
+    dut.clr.value = 0
+    for _ in range(2):
+        await FallingEdge(dut.clk)
+    dut.rst_n.value = 1
+    for i in range(60):
+        dut.en.value = i % 5 != 0
+        dut.clr.value = i == 40
+        await FallingEdge(dut.clk)
+"""
+
+
+@pytest.mark.simulator
+def test_checks_kill_mutants_that_stimulus_alone_lets_survive(evaluator):
+    spec = design_spec("counter4")
+    ref = Testbench((DESIGNS / "counter4" / "reference" / "test_counter4.py").read_text(), "test_counter4")
+    plain = Testbench(COUNTER_STIMULUS_ONLY, "test_stimulus")
+    checked = mutation_test(spec, ref, evaluator)
+    unchecked = mutation_test(spec, plain, evaluator)
+    assert not checked.error and not unchecked.error
+    assert checked.mutants == unchecked.mutants == checked.run >= 8
+    assert checked.builds + unchecked.builds <= 1  # one build serves both testbenches and every mutant
+    assert unchecked.score == 0.0  # no check, nothing killed
+    assert checked.score >= 0.8
+    assert len(unchecked.survivors) == unchecked.run
+    s = unchecked.survivors[0]
+    assert s["diff"].startswith("-") and "\n+" in s["diff"]
+    text = render_mutation("counter4", unchecked)
+    assert "mutation score 0.0%" in text and "survived #" in text
+    json.dumps(checked.to_dict())
+
+
+@pytest.mark.simulator
+def test_a_testbench_failing_the_clean_design_gets_no_score(evaluator):
+    spec = design_spec("counter4")
+    bad = Testbench(COUNTER_STIMULUS_ONLY + "\n    assert False, 'wrong check'\n", "test_stimulus")
+    r = mutation_test(spec, bad, evaluator, limit=2)
+    assert r.score is None and r.run == 0
+    assert "does not pass on the unmutated design" in r.error
