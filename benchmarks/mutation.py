@@ -2,8 +2,9 @@
 
 For each design: close coverage with the built-in policy (its default budget, nothing written into the
 tree), then run the same sample of one-token mutants (``pytest_llm4cov.mutation``) against the kept
-testbench and against the design's reference testbench (``designs/NAME/reference/test_NAME.py``, which
-checks outputs against a model). Both share ONE build of the mutant schemata per design; the table
+testbench, against the same testbench with its RTL-inferred checks emptied (``RESET_VALUES`` and
+``LEGAL``: what the built-in checked before them, X/Z only), and against the design's reference
+testbench (``designs/NAME/reference/test_NAME.py``, which checks outputs against a model). Both share ONE build of the mutant schemata per design; the table
 shows the build count and times. Results go to a JSON file after each design (a rerun skips designs
 already there: checkpointed).
 
@@ -40,7 +41,8 @@ def measure(folder: Path, mutants: int, seed: int, evaluator, policy) -> dict:
     row["coverage"] = item.score
     tb = result.best.testbench
     ref_path = folder / "reference" / f"test_{design.name}.py"
-    for label, bench in (("builtin", tb), ("reference", None)):
+    plain = Testbench(_without_checks(tb.source), tb.module) if tb is not None else None
+    for label, bench in (("builtin", tb), ("unchecked", plain), ("reference", None)):
         if label == "reference":
             if not ref_path.is_file():
                 row[label] = {"error": "no reference testbench"}
@@ -50,16 +52,23 @@ def measure(folder: Path, mutants: int, seed: int, evaluator, policy) -> dict:
             row[label] = {"error": "no testbench kept"}
             continue
         r = mutation_test(design.build, bench, evaluator, limit=mutants,
-                          seed=item.seed if label == "builtin" else seed)
+                          seed=seed if label == "reference" else item.seed)
         row[label] = r.to_dict()
     return row
+
+
+def _without_checks(source: str) -> str:
+    """The built-in testbench with its inferred checks emptied (X/Z checks stay)."""
+    import re
+
+    return re.sub(r"^(RESET_VALUES|LEGAL) = \{.*\}$", r"\1 = {}", source, flags=re.M)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("eval", "train", "all"), default=None, help="default: eval")
     parser.add_argument("--designs", help="only these design folders (comma-separated)")
-    parser.add_argument("--mutants", type=int, default=40, help="mutants per design, a fixed sample (40)")
+    parser.add_argument("--mutants", type=int, default=20, help="mutants per design, a fixed sample (20)")
     parser.add_argument("--seed", type=int, default=0, help="base random seed (0)")
     parser.add_argument("--json", type=Path, default=Path("bench-mutation.json"), help="results (checkpoint)")
     parser.add_argument("--fresh", action="store_true", help="ignore designs already in the JSON file")
@@ -99,7 +108,8 @@ def _score(r: dict) -> str:
 
 def _line(row: dict) -> str:
     b, ref = row["builtin"], row["reference"]
-    return (f"{row['design']:20} coverage {row['coverage']:.1%}  builtin {_score(b)}  reference {_score(ref)}  "
+    return (f"{row['design']:20} coverage {row['coverage']:.1%}  builtin {_score(b)} (without inferred checks "
+            f"{_score(row['unchecked'])})  reference {_score(ref)}  "
             f"mutants {b.get('mutants', '-')}, builds {b.get('builds', 0) + ref.get('builds', 0)}, "
             f"schemata build {b.get('build_s', 0) + ref.get('build_s', 0):.1f} s, "
             f"mutant runs {b.get('run_s', 0):.0f} + {ref.get('run_s', 0):.0f} s"
@@ -108,20 +118,22 @@ def _line(row: dict) -> str:
 
 def table(rows: list[dict]) -> str:
     """A markdown table: per design the two scores, the build count and times; then the totals."""
-    out = ["| design | mutants (run) | built-in tb | reference tb | builds | build s | run s (built-in + ref) |",
-           "|---|---|---|---|---|---|---|"]
-    tot = {"builtin": [0, 0], "reference": [0, 0]}
+    out = ["| design | mutants (run) | built-in, X/Z checks only | built-in with inferred checks | reference tb "
+           "| builds | build s | run s (built-in + ref) |",
+           "|---|---|---|---|---|---|---|---|"]
+    tot = {"unchecked": [0, 0], "builtin": [0, 0], "reference": [0, 0]}
     for r in rows:
         b, ref = r["builtin"], r["reference"]
         for label in tot:
             if r[label].get("run"):
                 tot[label][0] += r[label]["killed"]
                 tot[label][1] += r[label]["run"]
-        out.append(f"| {r['design']} | {b.get('mutants', '-')} ({b.get('run', 0)}) | {_score(b)} | {_score(ref)} | "
+        out.append(f"| {r['design']} | {b.get('mutants', '-')} ({b.get('run', 0)}) | {_score(r['unchecked'])} | "
+                   f"{_score(b)} | {_score(ref)} | "
                    f"{b.get('builds', 0) + ref.get('builds', 0)} | {b.get('build_s', 0) + ref.get('build_s', 0):.1f} | "
                    f"{b.get('run_s', 0):.0f} + {ref.get('run_s', 0):.0f} |")
     cells = [f"{k / n:.1%} ({k}/{n})" if n else "n/a" for k, n in tot.values()]
-    out.append(f"| **total ({len(rows)} designs)** | | {cells[0]} | {cells[1]} | | | |")
+    out.append(f"| **total ({len(rows)} designs)** | | {cells[0]} | {cells[1]} | {cells[2]} | | | |")
     return "\n".join(out)
 
 

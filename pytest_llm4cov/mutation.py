@@ -401,6 +401,7 @@ def mutation_test(
     limit: int | None = None,
     seed: int = 0,
     sample_seed: int = 0,
+    only: Sequence[int] | None = None,
     on_mutant=None,
 ) -> MutationResult:
     """Run ``testbench`` against the mutants of ``spec`` (at most ``limit``, a fixed sample) on one build.
@@ -428,9 +429,9 @@ def mutation_test(
     if base.outcome is not Outcome.PASSED:
         result.error = f"the testbench does not pass on the unmutated design ({base.outcome.value}: {base.error})"
         return result
-    chosen = every
-    if limit is not None and limit < len(every):
-        chosen = sorted(random.Random(sample_seed).sample(every, limit), key=lambda m: m.id)
+    chosen = [m for m in every if m.id in set(only)] if only else every
+    if limit is not None and limit < len(chosen):
+        chosen = sorted(random.Random(sample_seed).sample(chosen, limit), key=lambda m: m.id)
     inner = getattr(evaluator, "inner", evaluator)
     wall = min(inner.limits.wall_s, max(10.0, 4 * base.run_s + 5))
     runner = Evaluator(inner.simulator, cache_dir=inner.cache_dir, limits=replace(inner.limits, wall_s=wall),

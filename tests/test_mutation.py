@@ -146,3 +146,62 @@ def test_a_testbench_failing_the_clean_design_gets_no_score(evaluator):
     r = mutation_test(spec, bad, evaluator, limit=2)
     assert r.score is None and r.run == 0
     assert "does not pass on the unmutated design" in r.error
+
+
+@pytest.mark.simulator
+def test_cli_mutate_prints_score_and_writes_json(build_cache, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "m.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_llm4cov", "mutate", str(DESIGNS / "counter4"), "--tb",
+         str(DESIGNS / "counter4" / "reference" / "test_counter4.py"), "--mutants", "3", "--json", str(out)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "LLM4COV_CACHE_DIR": str(build_cache)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "counter4::counter4: mutation score" in done.stdout and "3/3 killed" in done.stdout
+    data = json.loads(out.read_text())
+    assert data["run"] == 3 and data["killed"] == 3 and data["mutants"] >= 8
+
+
+@pytest.mark.simulator
+def test_plugin_reports_mutation_score(pytester, build_cache, monkeypatch):
+    import shutil
+
+    monkeypatch.setenv("LLM4COV_CACHE_DIR", str(build_cache))
+    shutil.copytree(DESIGNS / "counter4", pytester.path / "rtl" / "counter4", ignore=shutil.ignore_patterns("reference"))
+    result = pytester.runpytest_subprocess("--llm4cov", "rtl", "--llm4cov-mutants", "4", "-p", "no:cacheprovider",
+                                           "--junitxml", "junit.xml")
+    result.stdout.fnmatch_lines(["*mutation score *% (*/4 mutants killed, * survived): counter4 *"])
+    data = json.loads((pytester.path / "llm4cov-out" / "report.json").read_text())
+    m = data["items"][0]["mutation"]
+    assert m["run"] == 4 and m["mutants"] >= 8 and data["mutation"]["run"] == 4
+    assert "Mutation score" in (pytester.path / "llm4cov-out" / "report.html").read_text()
+    assert 'name="llm4cov_mutation_score"' in (pytester.path / "junit.xml").read_text()
+
+
+@pytest.mark.simulator
+def test_inferred_checks_kill_a_reset_value_mutant(evaluator):
+    """The built-in testbench's reset-value check catches `count <= 4'd0` -> `4'd1` in the reset branch."""
+    import re
+
+    from pytest_llm4cov.design import load_design
+    from pytest_llm4cov.mutation import mutants_of, number_mutants
+    from pytest_llm4cov.policy import get_policy
+    from pytest_llm4cov.state import State
+
+    design = load_design(DESIGNS / "counter4")
+    per_file = number_mutants(mutants_of(design.build))
+    text = (DESIGNS / "counter4" / "counter4.v").read_text().splitlines()
+    reset_const = [m.id for ms in per_file.values() for m in ms
+                   if m.kind == "constant" and "!rst_n" in text[m.line - 2]]
+    assert reset_const
+    tb = get_policy("builtin").propose(State(design), 0).testbench
+    assert "RESET_VALUES = {'count': 0x0}" in tb.source
+    checked = mutation_test(design.build, tb, evaluator, only=reset_const)
+    plain = Testbench(re.sub(r"^RESET_VALUES = .*$", "RESET_VALUES = {}", tb.source, flags=re.M), tb.module)
+    unchecked = mutation_test(design.build, plain, evaluator, only=reset_const)
+    assert checked.killed == checked.run == len(reset_const)
+    assert unchecked.killed == 0

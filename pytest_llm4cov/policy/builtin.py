@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.base import Policy, Proposal, register
+from pytest_llm4cov.policy.invariants import Invariants, infer_invariants
 from pytest_llm4cov.policy.rtl_facts import RtlFacts, Rule, mine_facts, rules_from_expressions
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
@@ -87,11 +88,30 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "RULES": rules,
         "RUN_LENGTHS": _literal(plan.run_lengths),
         "PLAN": "[\n    " + ",\n    ".join(repr(p) for p in plan.phases) + ",\n]" if plan.phases else "[]",
+        **_checks(design),
     }
     text = template()
     for key, value in fills.items():
         text = text.replace("{{" + key + "}}", value)
     return Testbench(text, module_name_for(design.top))
+
+
+def _checks(design: Design) -> dict[str, str]:
+    """RESET_VALUES and LEGAL, the checks inferred from the RTL (see invariants.py)."""
+    inv = _invariants(design.build.rtl_digest() + design.top, design)
+    return {
+        "RESET_VALUES": "{" + ", ".join(f"{k!r}: {hex(v)}" for k, v in inv.reset_values.items()) + "}",
+        "LEGAL": "{" + ", ".join(f"{k!r}: [{', '.join(hex(v) for v in vs)}]" for k, vs in inv.legal.items()) + "}",
+    }
+
+
+_INVARIANTS: dict[str, Invariants] = {}
+
+
+def _invariants(key: str, design: Design) -> Invariants:
+    if key not in _INVARIANTS:
+        _INVARIANTS[key] = infer_invariants(design.interface, {s: _read(s) for s in design.interface.sources})
+    return _INVARIANTS[key]
 
 
 def base_cycles(design: Design) -> int:

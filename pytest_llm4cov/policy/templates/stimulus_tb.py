@@ -3,7 +3,9 @@
 Stimulus: reset, corner values on every input, then the phases in PLAN: biased random stimulus that
 favours the values the RTL compares inputs against, conditions it guards on internal state, internal
 values it checks inputs against (copied at run time), and long holds so counters and timeouts expire.
-The check: every output is a known value (no X/Z) whenever it is sampled after reset.
+The checks: every output is a known value (no X/Z) whenever it is sampled after reset; registers hold
+the value the RTL resets them to while reset is asserted (RESET_VALUES); registers whose every
+assignment is a constant only ever hold one of those constants (LEGAL).
 Edit freely: pytest-llm4cov never overwrites a testbench you changed; it writes its new one beside it.
 """
 
@@ -32,6 +34,10 @@ RUN_LENGTHS = {{RUN_LENGTHS}}
 # INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, slow how much longer values last,
 # hold the pattern it holds.
 PLAN = {{PLAN}}
+# Checks inferred from the RTL: the value each register holds while reset is asserted, and the only
+# values some registers (FSM states) take after reset.
+RESET_VALUES = {{RESET_VALUES}}
+LEGAL = {{LEGAL}}
 
 
 class TB:
@@ -66,6 +72,7 @@ class TB:
         if RESET:
             getattr(self.dut, RESET).value = RESET_ACTIVE
             await self.step(cycles)
+            self.check_reset_values()
             getattr(self.dut, RESET).value = 1 - RESET_ACTIVE
         await self.step(1)
 
@@ -73,6 +80,16 @@ class TB:
         for name in OUTPUTS:
             value = getattr(self.dut, name).value
             assert value.is_resolvable, f"output {name} is {value} after reset"
+
+    def check_reset_values(self):
+        for name, expected in RESET_VALUES.items():
+            got = self.read(name)
+            assert got is None or got == expected, f"{name} is {got:#x} in reset; the RTL resets it to {expected:#x}"
+
+    def check_legal(self):
+        for name, values in LEGAL.items():
+            got = self.read(name)
+            assert got is None or got in values, f"{name} is {got:#x}; the RTL only assigns it {values}"
 
     @staticmethod
     def corners(width):
@@ -133,6 +150,8 @@ class TB:
             if RULES:
                 self.apply_rules(bias)
             await self.step()
+            if LEGAL:
+                self.check_legal()
             if self.cycles % 97 == 0:
                 self.check_outputs_known()
 
