@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-METRIC_CHOICES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
+METRIC_CHOICES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc", "functional")
 CONTAINMENT_CHOICES = ("strict", "basic")
 
 

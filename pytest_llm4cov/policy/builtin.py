@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.base import Policy, Proposal, register
+from pytest_llm4cov.functional import missed_values
+from pytest_llm4cov.policy.coverpoints import INPUT_PREFIX, cover_points
 from pytest_llm4cov.policy.invariants import Invariants, infer_invariants
 from pytest_llm4cov.policy.rtl_facts import RtlFacts, Rule, mine_facts, rules_from_expressions
 from pytest_llm4cov.state import State
@@ -89,6 +91,7 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "RUN_LENGTHS": _literal(plan.run_lengths),
         "PLAN": "[\n    " + ",\n    ".join(repr(p) for p in plan.phases) + ",\n]" if plan.phases else "[]",
         **_checks(design),
+        "COVER": _literal(cover_points(design, plan.interesting, _invariants(design.build.rtl_digest() + design.top, design))),
     }
     text = template()
     for key, value in fills.items():
@@ -182,7 +185,10 @@ class BuiltinPolicy(Policy):
             keep = [ln if (i + 1) in wanted or "case" in ln or "endcase" in ln else "" for i, ln in enumerate(text)]
             excerpt[file] = "\n".join(keep)
         local = mine_facts(design.interface, excerpt) if excerpt else RtlFacts()
-        return {k: list(v) for k, v in local.order.items()}, rules + local.rules, local.timeouts
+        values = {k: list(v) for k, v in local.order.items()}
+        for name, missed in missed_values(obs.functional, INPUT_PREFIX).items():  # functional bins never hit
+            values[name] = list(dict.fromkeys(missed + values.get(name, [])))
+        return values, rules + local.rules, local.timeouts
 
     def plan(
         self,

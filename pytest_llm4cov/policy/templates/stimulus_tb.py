@@ -6,6 +6,8 @@ values it checks inputs against (copied at run time), and long holds so counters
 The checks: every output is a known value (no X/Z) whenever it is sampled after reset; registers hold
 the value the RTL resets them to while reset is asserted (RESET_VALUES); registers whose every
 assignment is a constant only ever hold one of those constants (LEGAL).
+Functional coverage: the cocotb-coverage points in COVER are sampled every cycle; pytest-llm4cov
+collects their bins after the run (the `functional` metric). Add your own points the same way.
 Edit freely: pytest-llm4cov never overwrites a testbench you changed; it writes its new one beside it.
 """
 
@@ -14,6 +16,7 @@ import random
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, Timer
+from cocotb_coverage.coverage import CoverPoint
 
 SEED = {{SEED}}
 CLOCK = {{CLOCK}}  # None: a combinational design, stepped by time
@@ -38,6 +41,16 @@ PLAN = {{PLAN}}
 # values some registers (FSM states) take after reset.
 RESET_VALUES = {{RESET_VALUES}}
 LEGAL = {{LEGAL}}
+# Functional coverage: point -> (signals, bins). One signal: its values; several: the tuple of their
+# values (a handshake's (valid, ready)).
+COVER = {{COVER}}
+
+
+def _cover_point(point, signals, bins):
+    return CoverPoint(f"{{TOP}}.{point}", xf=lambda tb: tb.sample_value(signals), bins=bins)(lambda tb: None)
+
+
+SAMPLERS = [_cover_point(point, signals, bins) for point, (signals, bins) in COVER.items()]
 
 
 class TB:
@@ -58,6 +71,11 @@ class TB:
         except (AttributeError, ValueError, TypeError):
             return None
 
+    def sample_value(self, signals):
+        if len(signals) == 1:
+            return self.read(signals[0])
+        return tuple(self.read(name) for name in signals)
+
     async def step(self, cycles=1):
         for _ in range(cycles):
             if CLOCK:
@@ -65,6 +83,8 @@ class TB:
             else:
                 await Timer(10, unit="ns")
             self.cycles += 1
+            for sample in SAMPLERS:
+                sample(self)
 
     async def reset(self, cycles=3):
         for name in INPUTS:
