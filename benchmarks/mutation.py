@@ -4,7 +4,8 @@ For each design: close coverage with the built-in policy (its default budget, no
 tree), then run the same sample of one-token mutants (``pytest_llm4cov.mutation``) against the kept
 testbench, against the same testbench with its RTL-inferred checks emptied (``RESET_VALUES`` and
 ``LEGAL``: what the built-in checked before them, X/Z only), and against the design's reference
-testbench (``designs/NAME/reference/test_NAME.py``, which checks outputs against a model). Both share ONE build of the mutant schemata per design; the table
+testbench (``designs/NAME/reference/test_NAME.py``, which checks outputs against a model). All three
+share ONE build of the mutant schemata per design; the table
 shows the build count and times. Results go to a JSON file after each design (a rerun skips designs
 already there: checkpointed).
 

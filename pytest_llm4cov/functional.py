@@ -89,7 +89,8 @@ class FunctionalCoverage:
     def as_points(self) -> tuple[CoveragePoint, ...]:
         """The bins as coverage points of metric ``functional`` (when the score counts them)."""
         return tuple(
-            CoveragePoint(POINT_FILE, 0, METRIC, b.hits if b.hit else 0, hierarchy=b.point, comment=f"{b.point} = {b.value}")
+            CoveragePoint(POINT_FILE, 0, METRIC, b.hits if b.hit else 0, hierarchy=b.point,
+                          comment=f"{b.point} = {b.value}")
             for b in self.bins
         )
 
@@ -149,4 +150,5 @@ def feedback_block(functional: FunctionalCoverage | None) -> str:
     lines = missed_lines(functional)
     if not lines:
         return ""
-    return "\n\nFunctional coverage bins never hit (cocotb-coverage point: bins):\n" + "\n".join(f"- {ln}" for ln in lines)
+    listed = "\n".join(f"- {ln}" for ln in lines)
+    return f"\n\nFunctional coverage bins never hit (cocotb-coverage point: bins):\n{listed}"

@@ -263,7 +263,8 @@ def _sites(mutants: Sequence[Mutant]) -> list[_Site]:
     by_range: dict[tuple[int, int, bool], list[Mutant]] = {}
     for m in mutants:
         by_range.setdefault((m.start, m.end, m.kind == "case-item"), []).append(m)
-    return [_Site(s, e, stmt, tuple(ms)) for (s, e, stmt), ms in sorted(by_range.items(), key=lambda kv: (kv[0][0], -kv[0][1]))]
+    ordered = sorted(by_range.items(), key=lambda kv: (kv[0][0], -kv[0][1]))
+    return [_Site(s, e, stmt, tuple(ms)) for (s, e, stmt), ms in ordered]
 
 
 def _render(text: str, sites: list[_Site], lo: int, hi: int, i: int) -> tuple[str, int]:
@@ -387,7 +388,7 @@ def _reached_lines(obs: Observation) -> dict[int, bool] | None:
     for p in obs.coverage.points:
         if p.metric not in ("line", "branch"):
             continue
-        lo, hi = p.span or (p.line, p.line)
+        _lo, hi = p.span or (p.line, p.line)
         for ln in range(p.line, max(p.line, hi) + 1):
             reached[ln] = reached.get(ln, False) or p.covered
     return reached

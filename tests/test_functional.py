@@ -32,7 +32,8 @@ def test_generated_testbench_declares_points_from_interface_and_rtl():
     assert "'in_in_op': (('in_op',)," in tb.source  # an input's interesting values
     assert "'hs_out': (('out_valid', 'out_ready'), [(1, 0), (1, 1)])" in tb.source  # a handshake
     random_tb = get_policy("random").propose(State(design), 0).testbench
-    assert "COVER = {" in random_tb.source and "'in_in_valid'" in random_tb.source
+    assert "COVER = {" in random_tb.source
+    assert "'in_in_valid'" in random_tb.source
 
 
 def test_a_missed_bin_steers_the_next_step():
@@ -51,7 +52,8 @@ def test_a_missed_bin_steers_the_next_step():
 def test_functional_is_reported_and_scored_only_when_named():
     f = FunctionalCoverage((Bin("t.p", "1", 3), Bin("t.p", "2", 0)))
     obs = Observation(Outcome.PASSED, built=True, coverage=CoverageReport(()), functional=f)
-    assert obs.metrics["functional"].covered == 1 and obs.metrics["functional"].total == 2
+    assert obs.metrics["functional"].covered == 1
+    assert obs.metrics["functional"].total == 2
     assert obs.to_dict()["functional"]["points"]["t.p"]["missed"] == ["2"]
     assert all(p.metric == "functional" for p in f.as_points())
 
@@ -63,7 +65,8 @@ def test_read_export_ignores_junk(tmp_path):
     assert read_export(path) is None
     path.write_text(json.dumps({"a.b": {"bins": [["0", 2], ["bad"], ["1", "x"]], "at_least": 2}}))
     f = read_export(path)
-    assert f is not None and [(b.value, b.hit) for b in f.bins] == [("0", True)]
+    assert f is not None
+    assert [(b.value, b.hit) for b in f.bins] == [("0", True)]
 
 
 USER_TB = '''

@@ -126,16 +126,19 @@ def test_checks_kill_mutants_that_stimulus_alone_lets_survive(evaluator):
     plain = Testbench(COUNTER_STIMULUS_ONLY, "test_stimulus")
     checked = mutation_test(spec, ref, evaluator)
     unchecked = mutation_test(spec, plain, evaluator)
-    assert not checked.error and not unchecked.error
+    assert not checked.error
+    assert not unchecked.error
     assert checked.mutants == unchecked.mutants == checked.run >= 8
     assert checked.builds + unchecked.builds <= 1  # one build serves both testbenches and every mutant
     assert unchecked.score == 0.0  # no check, nothing killed
     assert checked.score >= 0.8
     assert len(unchecked.survivors) == unchecked.run
     s = unchecked.survivors[0]
-    assert s["diff"].startswith("-") and "\n+" in s["diff"]
+    assert s["diff"].startswith("-")
+    assert "\n+" in s["diff"]
     text = render_mutation("counter4", unchecked)
-    assert "mutation score 0.0%" in text and "survived #" in text
+    assert "mutation score 0.0%" in text
+    assert "survived #" in text
     json.dumps(checked.to_dict())
 
 
@@ -144,7 +147,8 @@ def test_a_testbench_failing_the_clean_design_gets_no_score(evaluator):
     spec = design_spec("counter4")
     bad = Testbench(COUNTER_STIMULUS_ONLY + "\n    assert False, 'wrong check'\n", "test_stimulus")
     r = mutation_test(spec, bad, evaluator, limit=2)
-    assert r.score is None and r.run == 0
+    assert r.score is None
+    assert r.run == 0
     assert "does not pass on the unmutated design" in r.error
 
 
@@ -161,9 +165,12 @@ def test_cli_mutate_prints_score_and_writes_json(build_cache, tmp_path):
         capture_output=True, text=True, timeout=600, env={**os.environ, "LLM4COV_CACHE_DIR": str(build_cache)},
     )
     assert done.returncode == 0, done.stderr
-    assert "counter4::counter4: mutation score" in done.stdout and "3/3 killed" in done.stdout
+    assert "counter4::counter4: mutation score" in done.stdout
+    assert "3/3 killed" in done.stdout
     data = json.loads(out.read_text())
-    assert data["run"] == 3 and data["killed"] == 3 and data["mutants"] >= 8
+    assert data["run"] == 3
+    assert data["killed"] == 3
+    assert data["mutants"] >= 8
 
 
 @pytest.mark.simulator
@@ -171,13 +178,16 @@ def test_plugin_reports_mutation_score(pytester, build_cache, monkeypatch):
     import shutil
 
     monkeypatch.setenv("LLM4COV_CACHE_DIR", str(build_cache))
-    shutil.copytree(DESIGNS / "counter4", pytester.path / "rtl" / "counter4", ignore=shutil.ignore_patterns("reference"))
+    shutil.copytree(DESIGNS / "counter4", pytester.path / "rtl" / "counter4",
+                    ignore=shutil.ignore_patterns("reference"))
     result = pytester.runpytest_subprocess("--llm4cov", "rtl", "--llm4cov-mutants", "4", "-p", "no:cacheprovider",
                                            "--junitxml", "junit.xml")
     result.stdout.fnmatch_lines(["*mutation score *% (*/4 mutants killed, * survived): counter4 *"])
     data = json.loads((pytester.path / "llm4cov-out" / "report.json").read_text())
     m = data["items"][0]["mutation"]
-    assert m["run"] == 4 and m["mutants"] >= 8 and data["mutation"]["run"] == 4
+    assert m["run"] == 4
+    assert m["mutants"] >= 8
+    assert data["mutation"]["run"] == 4
     assert "Mutation score" in (pytester.path / "llm4cov-out" / "report.html").read_text()
     assert 'name="llm4cov_mutation_score"' in (pytester.path / "junit.xml").read_text()
 

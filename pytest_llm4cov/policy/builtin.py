@@ -91,7 +91,7 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "RUN_LENGTHS": _literal(plan.run_lengths),
         "PLAN": "[\n    " + ",\n    ".join(repr(p) for p in plan.phases) + ",\n]" if plan.phases else "[]",
         **_checks(design),
-        "COVER": _literal(cover_points(design, plan.interesting, _invariants(design.build.rtl_digest() + design.top, design))),
+        "COVER": _literal(cover_points(design, plan.interesting, _invariants(design))),
     }
     text = template()
     for key, value in fills.items():
@@ -101,7 +101,7 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
 
 def _checks(design: Design) -> dict[str, str]:
     """RESET_VALUES and LEGAL, the checks inferred from the RTL (see invariants.py)."""
-    inv = _invariants(design.build.rtl_digest() + design.top, design)
+    inv = _invariants(design)
     return {
         "RESET_VALUES": "{" + ", ".join(f"{k!r}: {hex(v)}" for k, v in inv.reset_values.items()) + "}",
         "LEGAL": "{" + ", ".join(f"{k!r}: [{', '.join(hex(v) for v in vs)}]" for k, vs in inv.legal.items()) + "}",
@@ -111,7 +111,8 @@ def _checks(design: Design) -> dict[str, str]:
 _INVARIANTS: dict[str, Invariants] = {}
 
 
-def _invariants(key: str, design: Design) -> Invariants:
+def _invariants(design: Design) -> Invariants:
+    key = design.build.rtl_digest() + design.top
     if key not in _INVARIANTS:
         _INVARIANTS[key] = infer_invariants(design.interface, {s: _read(s) for s in design.interface.sources})
     return _INVARIANTS[key]

@@ -68,15 +68,8 @@ def infer_invariants(iface: DesignInterface, texts: dict[str, str]) -> Invariant
         text = raw
         params.update(resolve_parameters(strip_comments(text)))
         tree = syntax.SyntaxTree.fromText(text, pyslang.SourceManager(), path, path)
-        tops = []
-
-        def find_top(node) -> bool:
-            if hasattr(node, "sourceRange") and _kind(node) == "ModuleDeclaration":
-                if node.header.name.rawText == iface.top:
-                    tops.append(node)
-            return True
-
-        tree.root.visit(find_top)
+        tops: list = []
+        tree.root.visit(lambda node, found=tops: _find_module(node, iface.top, found))
         for top in tops:
             _collect(top, text, rhs, unclear, in_reset, reset.name if reset else None,
                      bool(reset and reset.active_low))
@@ -91,11 +84,8 @@ def infer_invariants(iface: DesignInterface, texts: dict[str, str]) -> Invariant
                 out.reset_values[name] = value(values[0])
     # Legal sets: constants, or names whose own set is known (fixpoint over aliases).
     sets: dict[str, set[int] | None] = {}
-    for name, sides in rhs.items():
-        if name in unclear:
-            sets[name] = None
-            continue
-        sets[name] = set()
+    for name in rhs:
+        sets[name] = None if name in unclear else set()
     changed = True
     while changed:
         changed = False
@@ -131,6 +121,12 @@ def infer_invariants(iface: DesignInterface, texts: dict[str, str]) -> Invariant
         if len(values) >= 2:
             out.legal[name] = sorted(values)
     return out
+
+
+def _find_module(node, name: str, found: list) -> bool:
+    if hasattr(node, "sourceRange") and _kind(node) == "ModuleDeclaration" and node.header.name.rawText == name:
+        found.append(node)
+    return True
 
 
 def _collect(module, text, rhs, unclear, in_reset, reset, active_low) -> None:

@@ -45,7 +45,8 @@ def _iface() -> DesignInterface:
 
 def test_reset_values_and_fsm_states_are_inferred():
     inv = infer_invariants(_iface(), {"fsm.v": RTL})
-    assert inv.reset_values["state"] == 0 and inv.reset_values["acc"] == 0
+    assert inv.reset_values["state"] == 0
+    assert inv.reset_values["acc"] == 0
     assert inv.legal == {"state": [0, 1, 2]}  # via next, whose every assignment is a state or state itself
 
 
@@ -53,7 +54,8 @@ def test_anything_unclear_is_left_out():
     inv = infer_invariants(_iface(), {"fsm.v": RTL})
     assert "q" not in inv.reset_values  # assigned twice in the reset branch
     assert "part" not in inv.reset_values  # a bit of it is assigned elsewhere
-    assert "acc" not in inv.legal and "q" not in inv.legal  # expressions and inputs on the right
+    assert "acc" not in inv.legal
+    assert "q" not in inv.legal
 
 
 def test_no_reset_no_checks():
@@ -61,4 +63,5 @@ def test_no_reset_no_checks():
     from dataclasses import replace
 
     inv = infer_invariants(replace(iface, reset=None), {"fsm.v": RTL})
-    assert inv.reset_values == {} and inv.legal == {}
+    assert inv.reset_values == {}
+    assert inv.legal == {}
