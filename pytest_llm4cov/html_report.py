@@ -252,6 +252,23 @@ def _point_list(title: str, entries: Sequence[Mapping[str, Any]], extra: str | N
     )
 
 
+def _functional_section(functional: Mapping[str, Any] | None) -> str:
+    """cocotb-coverage points of the best run: bins hit per point, each bin with its hits."""
+    if not functional or not functional.get("points"):
+        return ""
+    rows = []
+    for name, p in functional["points"].items():
+        bins = " ".join(
+            f'<span class="bin {"c" if hits else "u"}" title="{_e(hits)} hits">{_e(value)}</span>'
+            for value, hits in p.get("bins", [])
+        )
+        rows.append(f"<tr><td><code>{_e(name)}</code></td><td class=\"num\">{p['hit']}/{p['total']}</td>"
+                    f"<td>{bins}</td></tr>")
+    return (f"<h3>Functional coverage {functional['ratio']:.1%}</h3><details open><summary>bins per point "
+            f"({functional['covered']}/{functional['total']} hit)</summary><table class=\"list\"><th>point</th>"
+            f"<th>hit</th><th>bins (green: hit, red: never)</th>{''.join(rows)}</table></details>")
+
+
 def _mutation_section(mutation: Mapping[str, Any] | None) -> str:
     """Mutation score of the kept testbench and its surviving mutants with their diffs."""
     if not mutation:
@@ -315,6 +332,7 @@ def _design_section(item: ItemResult, data: dict[str, Any] | None, png: bytes | 
         parts.append(_point_list("uncovered points", item.uncovered))
         parts.append(_point_list("possibly unreachable, for review (not waived)", suspects, "why", open_=True))
     parts.append(_point_list("waived points", item.waived, "reason"))
+    parts.append(_functional_section(item.functional))
     parts.append(_mutation_section(item.mutation))
     if item.unused_waivers:
         listed = ", ".join(f"{_e(w.get('file') or w.get('hierarchy'))} ({_e(w.get('reason', ''))})"

@@ -236,6 +236,8 @@ class ClosureItem(pytest.Item):
         self.user_properties.append((PROPERTY, json.dumps(item.to_dict())))
         for key in ("score", "target", "steps", "passed"):
             self.user_properties.append((f"llm4cov_{key}", getattr(item, key)))
+        if item.functional:
+            self.user_properties.append(("llm4cov_functional", item.functional["ratio"]))
         if item.mutation and item.mutation.get("score") is not None:
             self.user_properties.append(("llm4cov_mutation_score", item.mutation["score"]))
         if not item.passed:

@@ -174,7 +174,7 @@ def test_cli_mutate_prints_score_and_writes_json(build_cache, tmp_path):
 
 
 @pytest.mark.simulator
-def test_plugin_reports_mutation_score(pytester, build_cache, monkeypatch):
+def test_plugin_reports_mutation_score_and_functional_coverage(pytester, build_cache, monkeypatch):
     import shutil
 
     monkeypatch.setenv("LLM4COV_CACHE_DIR", str(build_cache))
@@ -188,8 +188,16 @@ def test_plugin_reports_mutation_score(pytester, build_cache, monkeypatch):
     assert m["run"] == 4
     assert m["mutants"] >= 8
     assert data["mutation"]["run"] == 4
-    assert "Mutation score" in (pytester.path / "llm4cov-out" / "report.html").read_text()
-    assert 'name="llm4cov_mutation_score"' in (pytester.path / "junit.xml").read_text()
+    html = (pytester.path / "llm4cov-out" / "report.html").read_text()
+    assert "Mutation score" in html
+    junit = (pytester.path / "junit.xml").read_text()
+    assert 'name="llm4cov_mutation_score"' in junit
+    # functional coverage: always reported (summary column, report.json, html bin table, JUnit)
+    result.stdout.fnmatch_lines(["*functi*"])
+    item = data["items"][0]
+    assert item["metrics"]["functional"]["total"] >= 4  # en and clr: 0 and 1
+    assert set(item["functional"]["points"]) >= {"counter4.in_en", "counter4.in_clr"}
+    assert "Functional coverage" in html and 'name="llm4cov_functional"' in junit
 
 
 @pytest.mark.simulator
