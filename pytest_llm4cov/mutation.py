@@ -125,7 +125,9 @@ def _context(node) -> str | None:
             allowed = True  # `wire [8:0] sum = a + b;` is a continuous assignment
         if k == "StandardCaseItem" and _inside_labels(node, n):
             return None
-        if k in ("ForLoopStatement", "LoopGenerate", "IfGenerate", "CaseGenerate") and not _inside_body(node, n):
+        if k in ("ForLoopStatement", "LoopGenerate") and not _inside_body(node, n):
+            return None
+        if k in ("IfGenerate", "CaseGenerate") and _within(node, n.condition):
             return None
         if k == "ModuleDeclaration":
             return "ok" if allowed else None
@@ -137,6 +139,12 @@ def _context(node) -> str | None:
 
 def _inside_labels(node, item) -> bool:
     return _span(node)[1] <= item.colon.range.start.offset
+
+
+def _within(node, outer) -> bool:
+    lo, hi = _span(outer)
+    s, e = _span(node)
+    return lo <= s and e <= hi
 
 
 def _inside_body(node, loop) -> bool:

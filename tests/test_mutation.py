@@ -223,3 +223,20 @@ def test_inferred_checks_kill_a_reset_value_mutant(evaluator):
     unchecked = mutation_test(design.build, plain, evaluator, only=reset_const)
     assert checked.killed == checked.run == len(reset_const)
     assert unchecked.killed == 0
+
+
+def test_generate_blocks_are_mutated_but_not_their_conditions():
+    text = """module g #(parameter MODE = 1) (input clk, input [3:0] a, output reg [3:0] y, output [3:0] z);
+  if (MODE == 1) begin : gen_a
+    always @(posedge clk) y <= a + 4'd1;
+  end else begin : gen_b
+    always @(posedge clk) y <= a - 4'd1;
+  end
+  for (genvar i = 0; i < 4; i++) begin : gen_z
+    assign z[i] = a[i] ^ y[i];
+  end
+endmodule
+"""
+    mutants = find_mutants("g.v", text)
+    assert {m.line for m in mutants} == {3, 5, 8}  # both generate branches and the loop body; no header
+    assert not [m for m in mutants if m.original in ("MODE == 1", "i < 4", "1", "4")]
