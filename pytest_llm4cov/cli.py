@@ -157,7 +157,13 @@ def _cmd_mutate(args: argparse.Namespace) -> int:
     tb = Testbench(tb_path.read_text(errors="replace"), module_name_for(design.top))
     evaluator = Evaluator(find_simulator(args.simulator), limits=Limits(wall_s=args.timeout,
                                                                         containment=args.containment))
-    result = mutation_test(design.build, tb, evaluator, limit=args.mutants, seed=args.seed)
+    seed = args.seed
+    if seed is None:  # the seed the kept testbench was scored with, from the llm4cov.json beside it
+        try:
+            seed = int(json.loads((tb_path.parent / "llm4cov.json").read_text()).get("seed", 0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            seed = 0
+    result = mutation_test(design.build, tb, evaluator, limit=args.mutants, seed=seed)
     if args.json:
         Path(args.json).write_text(json.dumps({"design": design.id, **result.to_dict()}, indent=2) + "\n")
     print(render_mutation(design.id, result))
@@ -200,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     mu.add_argument("--tb", required=True, help="the cocotb test module (a kept tb_TOP.py)")
     mu.add_argument("--top", help="top module (default: the design's)")
     mu.add_argument("--mutants", type=_positive_int, help="run at most N mutants, a fixed sample (default: all)")
-    mu.add_argument("--seed", type=int, default=0, help="random seed given to cocotb (0; use the kept one)")
+    mu.add_argument("--seed", type=int,
+                    help="random seed given to cocotb (default: the kept one from llm4cov.json beside --tb, else 0)")
     mu.add_argument("--timeout", type=_positive_float, default=120.0,
                     help="wall-clock limit of one run, s (120; mutants get a limit scaled from the clean run)")
     mu.add_argument("--simulator", choices=("verilator", "icarus"), help="default: the best one found")
