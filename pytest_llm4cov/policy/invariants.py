@@ -15,6 +15,7 @@ wrong on the unmutated design would be worse than none.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pytest_llm4cov.interface import DesignInterface
@@ -72,7 +73,7 @@ def infer_invariants(iface: DesignInterface, texts: dict[str, str]) -> Invariant
         tree.root.visit(lambda node, found=tops: _find_module(node, iface.top, found))
         for top in tops:
             _collect(top, text, rhs, unclear, in_reset, reset.name if reset else None,
-                     bool(reset and reset.active_low))
+                     bool(reset and reset.active_low), iface.clock)
 
     def value(t: str) -> int | None:
         t = t.strip()
@@ -129,14 +130,21 @@ def _find_module(node, name: str, found: list) -> bool:
     return True
 
 
-def _collect(module, text, rhs, unclear, in_reset, reset, active_low) -> None:
-    """Every assignment in ``module``: simple-name targets and their right-hand sides; reset-branch ones."""
+def _collect(module, text, rhs, unclear, in_reset, reset, active_low, clock) -> None:
+    """Every assignment in ``module``: simple-name targets and their right-hand sides; reset-branch ones.
+
+    A reset branch counts only when it is the unconditional top of an always block clocked by the
+    testbench's clock (or by the reset itself); an assignment under a further condition inside it
+    makes that register's reset value unknown.
+    """
+    unknown = "<conditional>"
 
     def target(node) -> str | None:
         left = _text(text, node.left).strip()
         return left if left.replace("_", "a").isalnum() and not left[0].isdigit() else None
 
-    def walk(node, resetting: bool) -> None:
+    def walk(node, mode: str) -> None:
+        # mode: "top" (unconditional in a usable always block), "reset", "reset-nested", "other"
         kind = _kind(node)
         if kind in ("NonblockingAssignmentExpression", "AssignmentExpression"):
             name = target(node)
@@ -145,27 +153,42 @@ def _collect(module, text, rhs, unclear, in_reset, reset, active_low) -> None:
                     unclear.add(ident)
             else:
                 rhs.setdefault(name, []).append(_text(text, node.right))
-                if resetting:
-                    in_reset.setdefault(name, []).append(_text(text, node.right))
+                if mode in ("reset", "reset-nested"):
+                    value = _text(text, node.right) if mode == "reset" else unknown
+                    in_reset.setdefault(name, []).append(value)
             return
         if kind.endswith("AssignmentExpression") and hasattr(node, "left"):  # +=, |=, ...
             for ident in _identifiers(text, node.left):
                 unclear.add(ident)
             return
-        if kind == "ConditionalStatement" and reset:
+        if kind in ("AlwaysBlock", "AlwaysFFBlock", "AlwaysCombBlock", "AlwaysLatchBlock", "InitialBlock"):
+            control = getattr(node.statement, "timingControl", None)
+            timing = _text(text, control) if control is not None else ""
+            usable = kind != "InitialBlock" and reset is not None and (
+                (clock is not None and re.search(rf"\b{re.escape(clock)}\b", timing) is not None)
+                or re.search(rf"\b{re.escape(reset)}\b", timing) is not None
+            )
+            mode = "top" if usable else "other"
+        elif kind == "ConditionalStatement":
             conds = node.predicate.conditions
-            which = _reset_condition(_text(text, conds[0].expr), reset, active_low) if len(conds) == 1 else None
+            which = None
+            if mode == "top" and len(conds) == 1:
+                which = _reset_condition(_text(text, conds[0].expr), reset, active_low)
             if which is not None:
-                walk(node.statement, which)
+                walk(node.statement, "reset" if which else "other")
                 if node.elseClause is not None:
-                    walk(node.elseClause, not which)
+                    walk(node.elseClause, "other" if which else "reset")
                 return
+            mode = {"reset": "reset-nested", "top": "other"}.get(mode, mode)
+        elif kind in ("CaseStatement", "ForLoopStatement", "WhileLoopStatement", "RepeatLoopStatement",
+                      "ForeverStatement", "DoWhileStatement", "ForeachLoopStatement"):
+            mode = {"reset": "reset-nested", "top": "other"}.get(mode, mode)
         for i in range(len(node)):
             child = node[i]
             if child is not None and hasattr(child, "sourceRange") and hasattr(child, "kind") and not _is_token(child):
-                walk(child, resetting)
+                walk(child, mode)
 
-    walk(module, False)
+    walk(module, "other")
 
 
 def _is_token(obj) -> bool:
@@ -173,6 +196,4 @@ def _is_token(obj) -> bool:
 
 
 def _identifiers(text: str, node) -> list[str]:
-    import re
-
     return re.findall(r"[A-Za-z_][A-Za-z0-9_$]*", _text(text, node))

@@ -65,3 +65,18 @@ def test_no_reset_no_checks():
     inv = infer_invariants(replace(iface, reset=None), {"fsm.v": RTL})
     assert inv.reset_values == {}
     assert inv.legal == {}
+
+
+def test_a_reset_branch_under_another_condition_or_clock_is_not_trusted():
+    rtl = """module r (input clk, input clk2, input rst_n, input en, input [3:0] d, output reg [3:0] a,
+          output reg [3:0] b, output reg [3:0] c, output reg [3:0] e);
+    always @(posedge clk) if (en) begin if (!rst_n) a <= 0; else a <= d; end
+    always @(posedge clk2) if (!rst_n) b <= 0; else b <= d;
+    always @(posedge clk) if (!rst_n) begin if (en) c <= 1; end else c <= d;
+    always @(posedge clk) if (!rst_n) e <= 4'd3; else e <= d;
+endmodule
+"""
+    ports = tuple(Port(n, "input", 1) for n in ("clk", "clk2", "rst_n", "en")) + (Port("d", "input", 4),)
+    ports += tuple(Port(n, "output", 4) for n in "abce")
+    iface = DesignInterface(top="r", sources=("r.v",), ports=ports, clock="clk", reset=Reset("rst_n", True))
+    assert infer_invariants(iface, {"r.v": rtl}).reset_values == {"e": 3}
