@@ -76,7 +76,7 @@ def test_a_reset_branch_under_another_condition_or_clock_is_not_trusted():
     always @(posedge clk) if (!rst_n) e <= 4'd3; else e <= d;
 endmodule
 """
-    ports = tuple(Port(n, "input", 1) for n in ("clk", "clk2", "rst_n", "en")) + (Port("d", "input", 4),)
+    ports = (*tuple(Port(n, "input", 1) for n in ("clk", "clk2", "rst_n", "en")), Port("d", "input", 4))
     ports += tuple(Port(n, "output", 4) for n in "abce")
     iface = DesignInterface(top="r", sources=("r.v",), ports=ports, clock="clk", reset=Reset("rst_n", True))
     assert infer_invariants(iface, {"r.v": rtl}).reset_values == {"e": 3}
