@@ -116,3 +116,16 @@ def test_evaluator_collects_a_users_own_points_and_scores_them_only_when_named(s
                       metrics=("line", "functional")).evaluate(spec, tb)
     assert set(named.metrics) == {"line", "functional"}
     assert named.score == pytest.approx((named.metrics["line"].ratio + 0.5) / 2)
+
+
+def test_missed_bins_reach_the_model_feedback_and_the_hybrid_prompt():
+    from pytest_llm4cov.hybrid_prompt import render_hybrid_feedback
+    from pytest_llm4cov.prompt import render_feedback
+
+    design = load_design(DESIGNS / "pipe_stall")
+    missed = FunctionalCoverage((Bin("pipe_stall.state_s3_kop", "2", 0), Bin("pipe_stall.state_s3_kop", "3", 5)))
+    obs = Observation(Outcome.PASSED, built=True, coverage=CoverageReport(()), functional=missed)
+    state = State(design, Testbench("x = 1", "tb_pipe_stall"), obs, step=0)
+    line = "state_s3_kop: 1/2 bins hit; never seen: 2"
+    assert line in render_feedback(state, (20, 20, 5))[0]
+    assert line in render_hybrid_feedback(state, [], {}, (20, 5))[0]
