@@ -1,7 +1,11 @@
-"""Shared fixtures: the bundled designs, a simulator, and one evaluator with a per-session build cache."""
+"""Shared fixtures (designs, a simulator, one evaluator with a per-session build cache, pytester projects)
+and LLM4COV_REQUIRE, which turns skips of must-run suites into failures."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,50 @@ DESIGNS = ROOT / "designs"
 TEST_DATA = ROOT / "tests" / "data"
 
 pytest_plugins = ["pytester"]
+
+#: Suites that must run, not skip, where this variable names them (``.ci/run`` sets it): a skip there
+#: means the machine lost something CI relies on (a simulator that cannot be found, tiny models that
+#: cannot be built, weights that were not fetched), so it fails instead of hiding as a green skip.
+REQUIRE_ENV = "LLM4COV_REQUIRE"
+MUST_RUN = {
+    "simulator": lambda item: item.get_closest_marker("simulator") is not None or "simulator" in item.fixturenames,
+    "tiny-models": lambda item: "tiny_models" in item.fixturenames,
+    "model": lambda item: item.get_closest_marker("model") is not None,
+}
+
+
+#: A skip whose reason starts with this is a property of the machine (a kernel feature it lacks), which no
+#: install step can fix: it stays a skip even where its suite is required.
+MACHINE_LACKS = "this machine lacks"
+
+
+def required_suites() -> set[str]:
+    names = {n.strip() for n in os.environ.get(REQUIRE_ENV, "").split(",") if n.strip()}
+    unknown = names - set(MUST_RUN)
+    if unknown:
+        raise pytest.UsageError(
+            f"{REQUIRE_ENV}: unknown suite {', '.join(sorted(unknown))} (known: {', '.join(MUST_RUN)})"
+        )
+    return names
+
+
+def pytest_configure(config):
+    required_suites()  # a typo in the variable is a usage error, not a check that silently does nothing
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail"):
+        suites = [name for name in sorted(required_suites()) if MUST_RUN[name](item)]
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if suites and not reason.startswith(("Skipped: " + MACHINE_LACKS, MACHINE_LACKS)):
+            report.outcome = "failed"
+            report.longrepr = (
+                f"{REQUIRE_ENV}={os.environ[REQUIRE_ENV]}: this test of the {', '.join(suites)} suite must run "
+                f"here, but it skipped: {reason}"
+            )
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +96,25 @@ def evaluator(simulator, build_cache):
     from pytest_llm4cov.sandbox import Limits
 
     return Evaluator(simulator, cache_dir=build_cache, limits=Limits(wall_s=20))
+
+
+@pytest.fixture
+def project(pytester, build_cache, monkeypatch):
+    """A scratch project for the plugin run by pytest; builds go to the session cache (one compile per run)."""
+    monkeypatch.setenv("LLM4COV_CACHE_DIR", str(build_cache))
+    return pytester
+
+
+def copy_design(pytester, name: str, dest: str | None = None) -> Path:
+    """A bundled design (without its reference testbench) under the project's rtl/."""
+    target = pytester.path / "rtl" / (dest or name)
+    shutil.copytree(DESIGNS / name, target, ignore=shutil.ignore_patterns("reference"))
+    return target
+
+
+def report(pytester, out: str = "llm4cov-out") -> dict:
+    """The report.json a plugin run wrote."""
+    return json.loads((pytester.path / out / "report.json").read_text())
 
 
 def design_spec(name: str):

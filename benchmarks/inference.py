@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tiny_model() -> str:
-    done = subprocess.run([sys.executable, str(ROOT / "tests" / "policy" / "tiny_models.py")],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "trainer.tiny_model"], capture_output=True, text=True, check=True,
+                          cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])["gguf"]
 
 

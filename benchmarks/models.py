@@ -1,7 +1,9 @@
 """Real small models against the built-in policy: whole-module mode, hybrid mode, same budget and seed.
 
 Configurations: ``builtin``; ``model-0.5b`` / ``model-1.5b`` (the model writes whole testbenches);
-``hybrid-0.5b`` / ``hybrid-1.5b`` (the built-in testbench plus model-written scenarios). Models are
+``hybrid-0.5b`` / ``hybrid-1.5b`` (the built-in testbench plus model-written scenarios); ``control``
+(the hybrid harness with a do-nothing scenario, ``await tb.step(1)``, and no model: what a hybrid
+configuration gains over it is the model's, the rest is the harness's). Models are
 Qwen2.5-Coder Instruct Q4_K_M GGUF files from ``../shared/fetch-model``, run with llama-cpp on the
 CPU. Every configuration runs the loop in this process (one model load) with the same iterations
 (default: a first attempt + 3 refinements) and seed, on the eval split by default.
@@ -28,20 +30,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.bench import default_designs_dir, discover
 from pytest_llm4cov.design import load_design
 from pytest_llm4cov.evaluator import Evaluator
-from pytest_llm4cov.loop import LoopResult, Step, run_loop
-from pytest_llm4cov.observation import Outcome
+from pytest_llm4cov.loop import run_loop
 from pytest_llm4cov.policy import get_policy
 from pytest_llm4cov.runlog import RunLogWriter
-from pytest_llm4cov.scenarios import scenario_results
-from pytest_llm4cov.testbench import Testbench
+from trainer.evaluate import summarize  # one definition of a clean model step, shared with the trainer
 
-CONFIGS = ("builtin", "model-0.5b", "model-1.5b", "hybrid-0.5b", "hybrid-1.5b")
+CONFIGS = ("builtin", "control", "model-0.5b", "model-1.5b", "hybrid-0.5b", "hybrid-1.5b")
 MODELS = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
 FETCH = Path(__file__).resolve().parents[2] / "shared" / "fetch-model"
 
@@ -60,6 +59,8 @@ def model_path(size: str) -> str:
 def make_policy(config: str, threads: int | None, model_max_tokens: int):
     if config == "builtin":
         return get_policy("builtin")
+    if config == "control":
+        return get_policy("control")  # policy/hybrid.py control_policy: the harness + CONTROL_REPLY
     mode, size = config.split("-", 1)
     hybrid = mode == "hybrid"
     from pytest_llm4cov.policy.hybrid import DEFAULT_MAX_TOKENS, HybridPolicy
@@ -69,71 +70,6 @@ def make_policy(config: str, threads: int | None, model_max_tokens: int):
         max_tokens=DEFAULT_MAX_TOKENS if hybrid else model_max_tokens,
     )
     return HybridPolicy(backend) if hybrid else backend
-
-
-def model_called(step: Step) -> bool:
-    info = step.proposal.info if step.proposal else {}
-    return bool(info.get("model_called", "usage" in info))
-
-
-def scenarios_ran(obs, new: list[str]) -> bool:
-    """A hybrid step's model output ran clean: it had new scenarios and each reported ``ok``."""
-    results = scenario_results(obs.notes)
-    return obs.outcome is Outcome.PASSED and bool(new) and all(results.get(n) == "ok" for n in new)
-
-
-def ran_clean(step: Step) -> bool:
-    """Did the model's part of this step run clean (see the module docstring)?"""
-    info = step.proposal.info if step.proposal else {}
-    if info.get("source") == "hybrid":
-        return scenarios_ran(step.observation, info.get("new_scenarios") or [])
-    return step.observation.outcome is Outcome.PASSED and not info.get("parse_error")
-
-
-def clean_before_repair(step: Step, design, evaluator: Evaluator, after: bool) -> bool:
-    info = step.proposal.info if step.proposal else {}
-    repair = info.get("repair") or {}
-    if not repair.get("fixes"):
-        return after  # nothing was changed: the same testbench ran
-    if repair.get("unrepaired_error"):
-        return False  # rejected before simulation without the repair
-    source = repair.get("unrepaired") or ""
-    obs = evaluator.evaluate(design.build, Testbench(source, step.testbench.module), seed=step.seed)
-    if info.get("source") == "hybrid":
-        return scenarios_ran(obs, repair.get("unrepaired_new_scenarios") or [])
-    return obs.outcome is Outcome.PASSED  # unrepaired_error is None: the unrepaired code parsed
-
-
-def summarize(name: str, design, result: LoopResult, evaluator: Evaluator, wall: float) -> dict[str, Any]:
-    model_steps = [s for s in result.steps if model_called(s)]
-    clean_after = [ran_clean(s) for s in model_steps]
-    clean_before = [clean_before_repair(s, design, evaluator, a) for s, a in zip(model_steps, clean_after, strict=True)]
-    usage = [s.proposal.info.get("usage", {}) for s in model_steps]
-    fixes = sum(bool((s.proposal.info.get("repair") or {}).get("fixes")) for s in model_steps)
-    return {
-        "design": name,
-        "score": round(result.score, 4),
-        "passed": result.passed,
-        "steps": len(result.steps),
-        "model_steps": len(model_steps),
-        "clean_after": sum(clean_after),
-        "clean_before": sum(clean_before),
-        "repair_fired": fixes,
-        "tokens_in": sum(int(u.get("prompt_tokens") or 0) for u in usage),
-        "tokens_out": sum(int(u.get("completion_tokens") or 0) for u in usage),
-        "truncated": sum(u.get("finish_reason") == "length" for u in usage),
-        "wall_s": round(wall, 1),
-        "curve": [round(x, 4) for x in result.curve],
-    }
-
-
-def difficulty(folder: Path) -> str:
-    import tomllib
-
-    try:
-        return str(tomllib.loads((folder / "llm4cov.toml").read_text()).get("difficulty", ""))
-    except (OSError, ValueError):
-        return ""
 
 
 def run_config(config: str, folders: list[Path], args: argparse.Namespace) -> None:
@@ -159,7 +95,6 @@ def run_config(config: str, folders: list[Path], args: argparse.Namespace) -> No
             t0 = time.monotonic()
             result = run_loop(design, policy, evaluator, iterations=args.iterations, seed=args.seed, log=log)
             item = summarize(folder.name, design, result, evaluator, time.monotonic() - t0)
-            item["difficulty"] = difficulty(folder)
             done[folder.name] = item
             print(f"  {config:12} {folder.name:20} {item['score']:7.1%} steps {item['steps']} "
                   f"clean {item['clean_after']}/{item['model_steps']} (before repair {item['clean_before']}) "

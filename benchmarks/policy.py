@@ -1,12 +1,17 @@
-"""The built-in policy against the random baseline, design by design, on the same budget.
+"""The built-in policy against the random baseline, design by design, on exactly the same stimulus budget.
 
 Both run with the same iterations and seed through ``pytest_llm4cov.bench`` (nothing written into the
-tree). The random policy sizes each step's random cycles with the built-in's own formula (see
-``policy/random_policy.py``); the ``cycles`` columns show the stated budgets each spent, summed over steps.
-Prints per design the two scores, the delta and the hard_for_random tags, then the averages, then the
-tagged designs where the built-in is NOT strictly above random.
+tree). At every step the random policy simulates exactly the cycles the built-in policy would
+(``simulated_cycles``: corner, sequence, hold and reset phases included; see ``policy/random_policy.py``).
+Prints per design the two scores, the delta, the cycles each stated and the simulated time each
+measured (summed over steps) and the hard_for_random tags, then the averages, the designs whose
+budgets differ although both ran the same steps (there should be none), then the tagged designs
+where the built-in is NOT strictly above random.
 
-    .venv/bin/python benchmarks/policy.py [--split eval|train|all] [--designs a,b] [--iterations N]
+This is a tuning benchmark: it runs the train split unless told otherwise. The eval split is kept for
+evaluation (``python -m pytest_llm4cov bench``), so that no heuristic is chosen by its eval figures.
+
+    .venv/bin/python benchmarks/policy.py [--split train|eval|all] [--designs a,b] [--iterations N]
                                           [--seed S] [--jobs J] [--json FILE]
 """
 
@@ -24,10 +29,15 @@ from pytest_llm4cov.bench import bench_totals, default_designs_dir, discover, pr
 POLICIES = ("builtin", "random")
 
 
+def sim_us(item: dict) -> str:
+    ns = item.get("sim_time_ns")
+    return "-" if ns is None else f"{ns / 1000:.1f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("eval", "train", "all"), default=None,
-                        help="which designs (default: all; with --designs, a filter)")
+                        help="which designs (default: train, the tuning split; with --designs, a filter)")
     parser.add_argument("--designs", help="only these design folders (comma-separated)")
     parser.add_argument("--iterations", type=int, default=None, help="evaluations per design (policy default)")
     parser.add_argument("--seed", type=int, default=0, help="base random seed (0)")
@@ -38,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     names = [n.strip() for n in (args.designs or "").split(",") if n.strip()] or None
-    split = args.split if args.split is not None else (None if names else "all")
+    split = args.split if args.split is not None else (None if names else "train")
     try:
         folders = discover(args.designs_dir or default_designs_dir(), split, names)
     except Llm4covError as exc:
@@ -66,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"{'design':20} {'split':5} {'builtin':>8} {'random':>8} {'delta':>8} {'cyc b':>7} {'cyc r':>7}"
-        "  hard_for_random"
+        f" {'sim us b':>9} {'sim us r':>9}  hard_for_random"
     )
     for n in names_all:
         x, y = b[n], r[n]
@@ -74,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         tags = ",".join(x.get("hard_for_random") or []) or "-"
         print(
             f"{n:20} {(x.get('split') or '-'):5} {x['score']:>8.1%} {y['score']:>8.1%} {delta * 100:>+7.1f}p "
-            f"{x.get('cycles', 0):>7} {y.get('cycles', 0):>7}  {tags}"
+            f"{x.get('cycles', 0):>7} {y.get('cycles', 0):>7} {sim_us(x):>9} {sim_us(y):>9}  {tags}"
         )
     tb, tr = bench_totals(list(b.values())), bench_totals(list(r.values()))
     print(
@@ -91,6 +101,16 @@ def main(argv: list[str] | None = None) -> int:
         hr = sum(r[n]["score"] for n in hard) / len(hard)
         print(f"hard_for_random designs ({len(hard)}): builtin average {hb:.1%}, random average {hr:.1%}")
     print(f"wall: builtin {elapsed['builtin']:.1f} s, random {elapsed['random']:.1f} s ({args.jobs} job(s))")
+    same_steps = [n for n in names_all if b[n]["steps"] == r[n]["steps"]]
+    unequal = [n for n in same_steps if b[n].get("sim_time_ns") != r[n].get("sim_time_ns")]
+    print(
+        f"stimulus budgets: equal simulated time on {len(same_steps) - len(unequal)} of the {len(same_steps)} "
+        f"designs where both ran the same steps{' (differ: ' + ', '.join(unequal) + ')' if unequal else ''}; "
+        f"the others stopped early at full coverage"
+    )
+    if unequal:
+        print("  (a step's budget follows its refinement level, the best state's step + 1: where one policy's "
+              "best stalled, its later steps refined from an earlier step, at a smaller budget)")
     not_above = [n for n in hard if not b[n]["score"] > r[n]["score"] + 1e-9]
     print()
     if not_above:

@@ -101,6 +101,7 @@ class BenchTask:
     timeout_s: float = DEFAULT_TIMEOUT_S
     runlog: str | None = None
     policy_options: dict[str, Any] = field(default_factory=dict)
+    start: str = ""  # a testbench to start from (evaluated first, as the loop's s_0 testbench)
 
 
 # One evaluator and one policy per process (and per policy name): built on first use in each worker.
@@ -169,6 +170,7 @@ def run_task(task: BenchTask) -> dict[str, Any]:
     from pytest_llm4cov.closure import close_design
     from pytest_llm4cov.design import load_design
     from pytest_llm4cov.runlog import RunLogWriter
+    from pytest_llm4cov.testbench import Testbench, module_name_for
 
     started = time.monotonic()
     try:
@@ -181,6 +183,7 @@ def run_task(task: BenchTask) -> dict[str, Any]:
             item, result = close_design(
                 design, policy, evaluator, out=Path(out), runlog=runlog, iterations=budget, seed=task.seed,
                 incremental=False, write=False,
+                start=Testbench(task.start, module_name_for(design.top)) if task.start else None,
             )
     except Llm4covError as exc:
         return _error_item(task, str(exc), time.monotonic() - started)

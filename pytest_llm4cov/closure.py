@@ -77,11 +77,14 @@ def close_design(
     incremental: bool = True,
     write: bool = True,
     on_step: Callable[[Step, State], None] | None = None,
+    start: Testbench | None = None,
 ) -> tuple[ItemResult, LoopResult]:
-    """Run the loop for one design (starting from its saved testbench if any) and keep the best."""
+    """Run the loop for one design and keep the best. It starts from ``start`` when given (the trainer's
+    synthesis refines a logged state), else from the saved testbench in incremental mode, if any."""
     started = time.monotonic()
-    saved = load_saved(out, design.name, design.top) if incremental else None
-    start = Testbench(saved.source, module_name_for(design.top)) if saved else None
+    saved = load_saved(out, design.name, design.top) if incremental and start is None else None
+    if saved:
+        start = Testbench(saved.source, module_name_for(design.top))
     budget = iterations or policy.default_iterations
     if start is not None:
         budget += 1  # the saved testbench's evaluation does not eat the policy's steps

@@ -30,7 +30,7 @@ from pytest_llm4cov.prompt import (
     repair_notes_text,
     template,
 )
-from pytest_llm4cov.scenarios import SCENARIO_CYCLES, Scenario
+from pytest_llm4cov.scenarios import SCENARIO_CYCLES, Scenario, pieces_of, scenario_results
 from pytest_llm4cov.state import State
 
 #: Failed scenarios shown with their code; more are listed by name only.
@@ -164,3 +164,12 @@ def render_hybrid_prompt(
     messages.append({"role": "user", "content": feedback})
     used = count(system) + count(task) + count(feedback)
     return Prompt(tuple(messages), used, budget_tokens, tuple(cuts + fb_cuts))
+
+
+def render_state_prompt(state: State, *, budget_tokens: int = 6_000, count_tokens: TokenCounter | None = None) -> Prompt:
+    """The hybrid prompt for a state (testbench and observation): the scenarios its testbench carries and
+    how each ran are read from the state itself, so the policy and the trainer render the same text."""
+    assert state.testbench is not None and state.observation is not None
+    previous = pieces_of(state.testbench.source)
+    results = scenario_results(state.observation.notes)
+    return render_hybrid_prompt(state, previous, results, budget_tokens=budget_tokens, count_tokens=count_tokens)

@@ -19,8 +19,10 @@ from pytest_llm4cov.runlog import RunLogWriter, RunRecord, new_run_id
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench
 
-#: Record at most this many uncovered points per step in the run log (the full list can be thousands).
-LOGGED_UNCOVERED = 100
+#: Record at most this many uncovered points per step in the run log. The trainer renders prompts from
+#: the logged state, which needs every uncovered point the prompt could rank (a state with more is
+#: skipped there as incomplete); real RTL with wide buses can leave thousands of toggle points.
+LOGGED_UNCOVERED = 2000
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ coverage, met the target, then the score. The loop, the benchmark and the traine
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from pytest_llm4cov.coverage import CoveragePoint, CoverageReport, MetricSummary
 from pytest_llm4cov.functional import FunctionalCoverage
@@ -118,6 +120,8 @@ class Observation:
                     "type": p.metric,
                     "detail": p.comment,
                     "source": rep.source_line(p) if rep is not None else "",
+                    "column": p.column,
+                    "span": list(p.span) if p.span else None,
                 }
                 for p in uncovered[:max_uncovered]
             ],
@@ -131,6 +135,64 @@ class Observation:
             "containment": list(self.containment),
             "functional": self.functional.to_dict() if self.functional is not None else None,
         }
+
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], rebase: Callable[[str], str] | None = None) -> Observation:
+        """The observation a run-log record holds (``to_dict``'s output), rebuilt.
+
+        Outcome, tests, logs, notes and per-metric covered/total are the original's, so ``score`` and
+        ``rank_key`` give what they gave in the run. Covered points are not logged: stand-ins (no file,
+        no line) keep the totals. The listed uncovered points come back whole (file, line, metric,
+        comment, column, span, source text), so the prompts render from them as from the original;
+        uncovered points beyond the listed ones are stand-ins too (``uncovered_total`` says how many
+        were listed). ``rebase`` maps a logged RTL path to where that file is now (another checkout).
+
+        Raises:
+            ValueError, KeyError, TypeError: a malformed dict (the callers name the file).
+        """
+        outcome = Outcome(data["outcome"])
+        rebase = rebase or (lambda path: path)
+        listed: list[CoveragePoint] = []
+        sources: dict[str, dict[int, str]] = {}
+        for u in data.get("uncovered") or ():
+            span = u.get("span")
+            point = CoveragePoint(
+                rebase(str(u["file"])), int(u["line"]), str(u["type"]), 0, int(u.get("column") or 0),
+                comment=str(u.get("detail") or ""), span=(int(span[0]), int(span[1])) if span else None,
+            )
+            listed.append(point)
+            sources.setdefault(point.file, {})[point.line] = str(u.get("source") or "")
+        points: list[CoveragePoint] = list(listed)
+        for metric, summary in (data.get("metrics") or {}).items():
+            covered, total = int(summary["covered"]), int(summary["total"])
+            if not 0 <= covered <= total:
+                raise ValueError(f"metric {metric}: covered {covered} of {total}")
+            missing = total - covered - sum(p.metric == metric for p in listed)
+            points += [CoveragePoint("", 0, metric, 1)] * covered + [CoveragePoint("", 0, metric, 0)] * max(0, missing)
+        coverage = None
+        if points:
+            cache = {f: [by_line.get(i, "") for i in range(1, max(by_line) + 1)] for f, by_line in sources.items()}
+            coverage = CoverageReport(tuple(points), _source_cache=cache)
+        tests = tuple(
+            TestResult(str(t.get("name", "?")), bool(t.get("passed")), str(t.get("message", "")))
+            for t in data.get("tests") or ()
+        )
+        return cls(
+            outcome,
+            built=bool(data.get("built", outcome is not Outcome.BUILD_FAILED)),
+            tests=tests,
+            timed_out=bool(data.get("timed_out", False)),
+            log_tail=str(data.get("log_tail", "")),
+            error=str(data.get("error", "")),
+            coverage=coverage,
+            coverage_available=bool(data.get("coverage_available", True)),
+            cache_hit=bool(data.get("cache_hit", False)),
+            simulator=str(data.get("simulator", "")),
+            seed=int(data.get("seed", 0) or 0),
+            notes=tuple(str(n) for n in data.get("notes") or ()),
+            containment=tuple(data.get("containment") or ()),
+        )
 
 
 def rank_key(obs: Observation, target: float = 1.0) -> tuple[bool, bool, bool, float]:

@@ -156,7 +156,8 @@ OPTIONS: tuple[Option, ...] = (
     # Model policies (--llm4cov-model other than builtin); see README "Running a real model".
     Option("model", _model, "builtin", "testbench writer model: builtin (default), a .gguf file (llama-cpp), "
            "a Hugging Face model directory (transformers), or openai:URL (an OpenAI-compatible server)", "MODEL"),
-    Option("adapter", str, None, "LoRA adapter: a PEFT directory (transformers) or a LoRA .gguf (llama-cpp)", "PATH"),
+    Option("adapter", str, None, "LoRA adapter: a PEFT directory (transformers) or a LoRA .gguf (llama-cpp); "
+           "default: the shipped adapter trained on the given GGUF, if any; none: no adapter", "PATH"),
     Option("model_name", str, None, "model name sent to an openai:URL server (default: the first it lists)", "NAME"),
     Option("n_ctx", _positive_int, None, "model context window in tokens (16384)", "N"),
     Option("threads", _positive_int, None, "CPU threads for the model (default: the library's own)", "N"),

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llm4cov import Llm4covError
-from pytest_llm4cov.coverage import CoveragePoint, CoverageReport
 from pytest_llm4cov.design import Design
-from pytest_llm4cov.observation import Observation, Outcome, TestResult, rank_key
+from pytest_llm4cov.observation import Observation, rank_key
 from pytest_llm4cov.runlog import RunRecord, read_runlog
 from pytest_llm4cov.testbench import Testbench, module_name_for
 
@@ -47,41 +46,12 @@ class ResumePoint:
 
 
 def ranking_observation(data: dict[str, Any], origin: str = "run log") -> Observation:
-    """An ``Observation`` rebuilt from a record's ``observation`` dict (``Observation.to_dict``).
-
-    Its outcome, coverage availability and per-metric covered/total are the original's, so
-    ``rank_key`` and ``score`` give exactly what they gave in the run; the coverage points are
-    stand-ins (one per covered/uncovered point, no file or line), enough for ranking and nothing more.
-    """
+    """An ``Observation`` rebuilt from a record's ``observation`` dict (``Observation.from_dict``): exact for
+    ranking and scoring, and for the next prompt as far as the record listed its uncovered points."""
     try:
-        outcome = Outcome(data["outcome"])
-        points: list[CoveragePoint] = []
-        for metric, summary in (data.get("metrics") or {}).items():
-            covered, total = int(summary["covered"]), int(summary["total"])
-            if not 0 <= covered <= total:
-                raise ValueError(f"metric {metric}: covered {covered} of {total}")
-            hit, missed = CoveragePoint("", 0, metric, 1), CoveragePoint("", 0, metric, 0)
-            points += [hit] * covered + [missed] * (total - covered)
-        tests = tuple(
-            TestResult(str(t.get("name", "?")), bool(t.get("passed")), str(t.get("message", "")))
-            for t in data.get("tests") or ()
-        )
+        return Observation.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise Llm4covError(f"{origin}: malformed observation in the run log ({exc}); it cannot be resumed") from None
-    return Observation(
-        outcome,
-        built=bool(data.get("built", outcome is not Outcome.BUILD_FAILED)),
-        tests=tests,
-        timed_out=bool(data.get("timed_out", False)),
-        log_tail=str(data.get("log_tail", "")),
-        error=str(data.get("error", "")),
-        coverage=CoverageReport(tuple(points)) if points else None,
-        coverage_available=bool(data.get("coverage_available", True)),
-        simulator=str(data.get("simulator", "")),
-        seed=int(data.get("seed", 0) or 0),
-        notes=tuple(data.get("notes") or ()),
-        containment=tuple(data.get("containment") or ()),
-    )
 
 
 def resume_point(runlog: str | os.PathLike[str], design: Design, run_id: str | None = None) -> ResumePoint:

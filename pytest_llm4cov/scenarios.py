@@ -192,6 +192,8 @@ def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fi
             source = re.sub(rf"\bdef\s+{re.escape(name)}\b", f"def {new}", source, count=1)
             fixes.append(f"`{name}` is a test; made it the scenario `{new}` (the harness starts it after a reset)")
             name = new
+        if fix and name.startswith(PREFIX):
+            source = _add_tb_parameter(node, name, source, fixes)
         return Scenario(name, source, name.startswith(PREFIX))
     if isinstance(node, ast.FunctionDef):
         if any(_is_test_decorator(d) for d in node.decorator_list) or node.name.startswith(PREFIX):
@@ -205,6 +207,19 @@ def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fi
         return None  # a stray docstring
     problems.append(f"dropped top-level `{ast.unparse(node).splitlines()[0][:80]}`: only definitions are kept")
     return None
+
+
+def _add_tb_parameter(node: ast.AsyncFunctionDef, name: str, source: str, fixes: list[str]) -> str:
+    """A scenario that uses ``tb`` without taking it (``async def scenario_x(dut):``) gets it as its first
+    parameter: the harness passes what the signature asks for, so the body would raise NameError."""
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+    uses_tb = any(isinstance(n, ast.Name) and n.id == "tb" for n in ast.walk(node))
+    if "tb" in params or not uses_tb or node.args.vararg or node.args.kwarg:
+        return source
+    fixed = re.sub(rf"\bdef\s+{re.escape(name)}\s*\(\s*", f"def {name}(tb, " if params else f"def {name}(tb", source,
+                   count=1)
+    fixes.append(f"`{name}` used `tb` without taking it: added the parameter (`async def {name}(tb, dut):`)")
+    return fixed
 
 
 def section(source: str) -> str:
@@ -286,3 +301,12 @@ def splice(
     harness = HARNESS.format(names=names, cycles=SCENARIO_CYCLES, prefix=PREFIX)
     text = scaffold.replace(SCAFFOLD_IMPORT, HYBRID_IMPORT, 1).rstrip("\n")
     return f"{text}\n\n\n{BEGIN}\n{header}\n\n{body}\n{END}\n\n{harness}"
+
+
+def unsplice(source: str) -> str:
+    """The scaffold a hybrid testbench was spliced from (``splice``'s inverse): run alone, it tells what
+    the scenarios themselves added (the trainer's curation)."""
+    begin = source.find(BEGIN)
+    if begin < 0:
+        return source
+    return source[:begin].rstrip("\n").replace(HYBRID_IMPORT, SCAFFOLD_IMPORT, 1) + "\n"

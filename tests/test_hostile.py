@@ -1,8 +1,9 @@
 """Hostile testbenches: each yields an observation within its limit, and nothing outside the run changes.
 
-Every case runs under both containment levels. Where a layer is missing (``basic``, or ``strict`` on a
-machine that refuses it) the test checks the weaker guarantee and that the observation says which
-layers were in force; the README's Security table lists what each machine gets.
+Every case runs under both containment levels and checks exactly what the README's table of hostile
+testbenches promises for that level: ``strict`` must apply the layer a row relies on and stop the
+attack; ``basic`` must show the documented gap. A strict row skips, saying why, only where the kernel
+itself refuses the feature (asked directly here, not through the sandbox under test).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from conftest import design_spec
+from conftest import MACHINE_LACKS, design_spec
 from pytest_llm4cov.evaluator import Evaluator
 from pytest_llm4cov.observation import Observation, Outcome
 from pytest_llm4cov.sandbox import BASIC_LAYERS, Limits
@@ -110,6 +112,39 @@ def live_processes(match) -> list[int]:
     return found
 
 
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+
+
+def kernel_refuses(flags: int) -> str | None:
+    """Why this machine's kernel refuses a process these namespaces (None: it grants them).
+
+    Asked of the kernel in a throwaway process, as the sandbox would (a normal user through a user
+    namespace), so that a strict run that fails to apply a layer the machine has is a failure.
+    """
+    code = (
+        "import ctypes, os, sys\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        f"flags = {flags} | (0 if os.geteuid() == 0 else {CLONE_NEWUSER})\n"
+        "sys.exit(0 if libc.unshare(flags) == 0 else os.strerror(ctypes.get_errno()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    return None if done.returncode == 0 else f"unshare refused: {done.stderr.strip() or done.returncode}"
+
+
+def needs(containment: str, feature: str, flags: int, min_kernel: tuple[int, int] = (0, 0)) -> bool:
+    """True when the row's strict promise applies here; skips (naming the missing feature) when the
+    machine cannot give it. Under basic: False, the documented gap is what the test checks."""
+    if containment == "basic":
+        return False
+    release = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2])
+    why = kernel_refuses(flags)
+    if why is None and release < min_kernel:
+        why = f"Linux {os.uname().release} is older than {'.'.join(map(str, min_kernel))}"
+    if why:
+        pytest.skip(f"{MACHINE_LACKS} {feature}: {why}")
+    return True
+
+
 def token() -> str:
     return f"{time.time_ns() % 10**9}{os.getpid() % 1000}"
 
@@ -157,10 +192,9 @@ while True:
         pass
 """
     obs, elapsed = run(hostile, body)
-    assert obs.outcome in (Outcome.CRASHED, Outcome.TIMED_OUT), obs.error
+    assert obs.outcome is Outcome.CRASHED, obs.error
+    assert "more than 32 processes" in obs.error
     assert within_limit(hostile, elapsed)
-    if obs.outcome is Outcome.CRASHED:
-        assert "more than 32 processes" in obs.error
     time.sleep(0.2)
     assert live_processes(lambda _cmd, comm: comm == name) == []
     assert outside.unchanged()
@@ -170,8 +204,8 @@ def test_memory_bomb(hostile, outside):
     # Touching ~1 GB of pages takes a second or two on a loaded machine: a longer wall limit here.
     bomb = "hog = []\nwhile True:\n    hog.append(bytearray(64 * 2**20))"
     obs, elapsed = run(hostile, bomb, memory_mb=1024, wall_s=10)
-    assert obs.outcome in (Outcome.TESTS_FAILED, Outcome.CRASHED), obs.error
-    assert "MemoryError" in obs.error or "memory limit" in obs.error or "bad_alloc" in obs.error
+    assert obs.outcome is Outcome.TESTS_FAILED, obs.error  # RLIMIT_AS: the allocation fails in Python
+    assert "MemoryError" in obs.error
     assert elapsed < 10 + SLACK_S
     assert outside.unchanged()
 
@@ -193,7 +227,7 @@ def test_gigabytes_of_output(hostile, outside, tmp_path):
     assert outside.unchanged()
 
 
-def test_writing_outside_the_scratch_directory(hostile, outside):
+def test_writing_outside_the_scratch_directory(hostile, containment, outside):
     body = f"""
 targets = [
     {str(outside.repo / "design.v")!r},            # overwrite a file of the user's repository
@@ -215,22 +249,28 @@ try:
 except OSError as exc:
     print("REFUSED remove", exc)
 """
+    strict = needs(containment, "a mount namespace with mount_setattr", CLONE_NEWNS, min_kernel=(5, 12))
     obs, elapsed = run(hostile, body)
     assert obs.passed, obs.error
     assert within_limit(hostile, elapsed)
     assert "~/.profile" not in obs.log_tail
     assert f"WROTE {outside.home}/.profile" not in obs.log_tail  # ~ is the scratch directory, never HOME
-    if "readonly-fs" in obs.containment:
+    if strict:
+        assert "readonly-fs" in obs.containment
         assert outside.unchanged()
         assert "Read-only file system" in obs.log_tail
+        wrote = [ln for ln in obs.log_tail.splitlines() if ln.startswith(("WROTE", "REMOVED"))]
+        assert len(wrote) == 1 and wrote[0].endswith("/.profile")  # only inside its own scratch directory
         assert not (outside.repo.parent / "escaped.txt").exists()
     else:
         # The documented gap without a mount namespace: absolute paths the user can write are writable.
-        assert any("readonly-fs" in n for n in obs.notes) or hostile.limits.containment == "basic"
+        assert "readonly-fs" not in obs.containment
         assert "WROTE " + str(outside.repo / "design.v") in obs.log_tail
+        assert not outside.unchanged()
 
 
-def test_environment_secrets_stay_out(hostile, outside, monkeypatch):
+def test_environment_secrets_stay_out(hostile, containment, outside, monkeypatch):
+    strict = needs(containment, "PID namespaces", CLONE_NEWPID | CLONE_NEWNS)
     secret = "hunter2-" + token()
     monkeypatch.setenv("LLM4COV_SECRET_TOKEN", secret)
     monkeypatch.setenv("OPENAI_API_KEY", secret)
@@ -257,14 +297,17 @@ print("SECRET-FOUND" if found else "SECRET-NOT-FOUND", "among", len(os.listdir("
     env_line = next(ln for ln in obs.log_tail.splitlines() if ln.startswith("ENV"))
     assert "LLM4COV_SECRET_TOKEN" not in env_line and "OPENAI_API_KEY" not in env_line
     assert obs.log_tail.count(secret) <= obs.log_tail.count(f'b"{secret}"')  # only the testbench's own text
-    if "private-proc" in obs.containment:
+    if strict:
+        assert "private-proc" in obs.containment
         assert "SECRET-NOT-FOUND" in obs.log_tail  # other processes are invisible
     else:
-        assert "SECRET-FOUND" in obs.log_tail  # the documented gap: root can read other processes' environ
+        assert "private-proc" not in obs.containment
+        assert "SECRET-FOUND" in obs.log_tail  # the documented gap: the user's other processes' environ
     assert outside.unchanged()
 
 
-def test_network_connection(hostile, outside):
+def test_network_connection(hostile, containment, outside):
+    strict = needs(containment, "network namespaces", CLONE_NEWNET)
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(5)
@@ -290,11 +333,12 @@ except OSError as exc:
         server.close()
     assert obs.passed, obs.error
     assert within_limit(hostile, elapsed)
-    if "net-namespace" in obs.containment:
-        assert "NO-CONNECTION" in obs.log_tail and not arrived
+    if strict:
+        assert "net-namespace" in obs.containment
+        assert "NO-CONNECTION" in obs.log_tail and "Network is unreachable" in obs.log_tail and not arrived
     else:
+        assert "net-namespace" not in obs.containment
         assert arrived and "CONNECTED" in obs.log_tail  # the documented gap: loopback is reachable
-        assert hostile.limits.containment == "basic" or any("net-namespace" in n for n in obs.notes)
     assert outside.unchanged()
 
 
@@ -306,17 +350,33 @@ def test_os_exit(hostile, outside):
     assert outside.unchanged()
 
 
-@pytest.mark.parametrize(
-    "attack", ["os.kill(os.getppid(), 9)", "os.killpg(os.getpgid(os.getppid()), 9)"], ids=["parent", "parent-group"]
-)
-def test_killing_the_parent(hostile, outside, attack):
+SUPERVISOR_KILLED = "the simulation's supervisor was killed (the testbench signalled its parent or group)"
+
+
+def test_killing_the_parent(hostile, containment, outside):
+    """In a PID namespace the parent is the namespace's init, which ignores the signal; without one
+    the supervisor dies, the run is a crash that says so, and pytest is untouched."""
+    strict = needs(containment, "PID namespaces", CLONE_NEWPID | CLONE_NEWNS)
     me = os.getpid()
-    obs, elapsed = run(hostile, f"{attack}\nawait Timer(1, unit='ns')")
+    obs, elapsed = run(hostile, "os.kill(os.getppid(), 9)\nawait Timer(1, unit='ns')")
     assert os.getpid() == me and os.getppid() != 1  # this pytest process is alive and still parented
-    assert obs.outcome in (Outcome.PASSED, Outcome.CRASHED), obs.error
     assert within_limit(hostile, elapsed)
-    if obs.outcome is Outcome.CRASHED and obs.error.startswith("the simulation crashed (SIGKILL"):
-        assert obs.notes  # says who died
+    if strict:
+        assert "pid-namespace" in obs.containment
+        assert obs.outcome is Outcome.PASSED, obs.error
+    else:
+        assert obs.outcome is Outcome.CRASHED and obs.error.startswith("the simulation crashed (SIGKILL"), obs.error
+        assert SUPERVISOR_KILLED in obs.notes
+    assert outside.unchanged()
+
+
+def test_killing_the_parents_group(hostile, outside):
+    me = os.getpid()
+    obs, elapsed = run(hostile, "os.killpg(os.getpgid(os.getppid()), 9)\nawait Timer(1, unit='ns')")
+    assert os.getpid() == me and os.getppid() != 1
+    assert within_limit(hostile, elapsed)
+    assert obs.outcome is Outcome.CRASHED and obs.error.startswith("the simulation crashed (SIGKILL"), obs.error
+    assert SUPERVISOR_KILLED in obs.notes
     assert outside.unchanged()
 
 

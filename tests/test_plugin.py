@@ -10,24 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DESIGNS, TEST_DATA
-
-
-@pytest.fixture
-def project(pytester, build_cache, monkeypatch):
-    """A scratch project; builds go to the session cache so each design compiles once per test run."""
-    monkeypatch.setenv("LLM4COV_CACHE_DIR", str(build_cache))
-    return pytester
-
-
-def copy_design(pytester, name: str, dest: str | None = None) -> Path:
-    target = pytester.path / "rtl" / (dest or name)
-    shutil.copytree(DESIGNS / name, target, ignore=shutil.ignore_patterns("reference"))
-    return target
-
-
-def report(pytester) -> dict:
-    return json.loads((pytester.path / "llm4cov-out" / "report.json").read_text())
+from conftest import TEST_DATA, copy_design, project, report  # noqa: F401 (project is a fixture)
 
 
 def test_inactive_without_the_flag(pytester):

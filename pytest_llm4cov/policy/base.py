@@ -58,7 +58,7 @@ def get_policy(name: str, **options: Any) -> Policy:
 
     if name not in POLICIES:
         # Model backends register on import; their libraries (torch, llama_cpp) load only when built.
-        from pytest_llm4cov.policy import hf, llamacpp, openai_api, scripted  # noqa: F401
+        from pytest_llm4cov.policy import hf, hybrid, llamacpp, openai_api, scripted  # noqa: F401
     try:
         factory = POLICIES[name]
     except KeyError:

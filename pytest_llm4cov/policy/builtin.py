@@ -10,7 +10,7 @@ states that matter, which become more interesting values, guarded drive rules an
 from __future__ import annotations
 
 import pprint
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any, ClassVar
@@ -20,7 +20,7 @@ from pytest_llm4cov.policy.base import Policy, Proposal, register
 from pytest_llm4cov.functional import missed_values
 from pytest_llm4cov.policy.coverpoints import INPUT_PREFIX, cover_points
 from pytest_llm4cov.policy.invariants import Invariants, infer_invariants
-from pytest_llm4cov.policy.rtl_facts import RtlFacts, Rule, mine_facts, rules_from_expressions
+from pytest_llm4cov.policy.rtl_facts import _CASE_ITEM, RtlFacts, Rule, mine_facts, rules_from_expressions
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
 
@@ -46,12 +46,57 @@ class Plan:
     run_lengths: list[int] = field(default_factory=lambda: [1])
     phases: list[tuple[str, int, Any]] = field(default_factory=list)
 
-    @property
-    def cycles(self) -> int:
-        total = 0
-        for kind, cycles, _ in self.phases:
-            total += cycles if kind in ("random", "hold", "reset", "freeze", "slow") else 0
-        return total
+
+def corner_values(width: int) -> list[int]:
+    """The values the template's ``TB.corners`` drives on an input of ``width`` bits (the same list)."""
+    top = (1 << width) - 1
+    values = [0, top, 1, 1 << (width - 1), top & 0x5555555555555555, top & 0xAAAAAAAAAAAAAAAA]
+    values += [1 << b for b in range(width)] + [top ^ (1 << b) for b in range(width)]
+    return list(dict.fromkeys(values))
+
+
+def simulated_cycles(plan: Plan, design: Design) -> int:
+    """Every cycle the rendered testbench steps through, its first reset, corners and sequences included.
+
+    This is the stimulus budget: the random baseline gets exactly the built-in policy's, so a comparison
+    of the two measures what the stimulus is, not how much of it there is.
+    """
+    widths = [p.width for p in design.interface.data_inputs]
+    has_reset = design.interface.reset is not None
+
+    def reset(cycles: int) -> int:  # TB.reset: the reset held for `cycles`, then one settling step
+        return (cycles if has_reset else 0) + 1
+
+    total = reset(3)
+    for kind, cycles, _ in plan.phases:
+        if kind == "corners":
+            total += sum(len(corner_values(w)) for w in widths)
+        elif kind == "sequence":
+            total += cycles * sum(len(v) for v in plan.interesting.values())
+        elif kind == "reset":
+            total += reset(cycles)
+        else:  # random, freeze, slow, hold
+            total += cycles
+    return total
+
+
+def fit_budget(plan: Plan, design: Design, budget: int) -> Plan:
+    """``plan`` simulating exactly ``budget`` cycles: its last random phase lengthened, or its random
+    phases (then slow, then freeze) shortened from the end; as near as its other phases allow."""
+    phases = list(plan.phases)
+    excess = simulated_cycles(plan, design) - budget
+    adjustable = [i for kind in ("random", "slow", "freeze") for i in reversed(range(len(phases))) if phases[i][0] == kind]
+    if excess < 0 and adjustable:
+        kind, cycles, arg = phases[adjustable[0]]
+        phases[adjustable[0]] = (kind, cycles - excess, arg)
+    for i in adjustable:
+        if excess <= 0:
+            break
+        kind, cycles, arg = phases[i]
+        cut = min(cycles, excess)
+        phases[i] = (kind, cycles - cut, arg)
+        excess -= cut
+    return replace(plan, phases=phases)
 
 
 def _literal(value: Any) -> str:
@@ -154,14 +199,21 @@ class BuiltinPolicy(Policy):
         refine = 0 if state.observation is None else state.step + 1
         focus_values, focus_rules, focus_timeouts = self._focus(state, facts)
         plan = self.plan(design, facts, seed, refine, focus_values, focus_rules, focus_timeouts)
+        plan = fit_budget(plan, design, self.budget(design, seed, refine))
         tb = render(design, plan, self.name, refine)
         info = {
-            "cycles": plan.cycles,
+            "cycles": simulated_cycles(plan, design),
             "refinement": refine,
             "focus_values": {k: len(v) for k, v in focus_values.items()},
             "rules": len(plan.rules),
         }
         return Proposal(tb, info=info)
+
+    def budget(self, design: Design, seed: int, refine: int) -> int:
+        """The cycles a step simulates: those of its plan without focus, so that the budget depends on the
+        design and the refinement level only (the best state's step + 1), never on what that state left
+        uncovered; random, given the same level, gets exactly the same."""
+        return simulated_cycles(self.plan(design, self.facts(design), seed, refine), design)
 
     def _focus(self, state: State, facts: RtlFacts) -> tuple[dict[str, list[int]], list[Rule], set[int]]:
         """Values, rules and timeouts named by the uncovered points of the current state."""
@@ -179,12 +231,11 @@ class BuiltinPolicy(Policy):
                 lo, hi = p.span or (p.line, p.line)
                 lines.setdefault(p.file, set()).update(range(p.line, max(p.line, hi) + 1))
                 lines[p.file].add(lo)
-        # Re-read only the uncovered lines (plus the case headers that guard them) for their facts.
+        # Re-read only the uncovered lines, plus the case headers and item labels that guard them: without
+        # the labels (`S_LEN:`) a value compared in one state would be driven in every state.
         excerpt: dict[str, str] = {}
         for file, wanted in lines.items():
-            text = _read(file).splitlines()
-            keep = [ln if (i + 1) in wanted or "case" in ln or "endcase" in ln else "" for i, ln in enumerate(text)]
-            excerpt[file] = "\n".join(keep)
+            excerpt[file] = "\n".join(_excerpt_line(i + 1 in wanted, ln) for i, ln in enumerate(_read(file).splitlines()))
         local = mine_facts(design.interface, excerpt) if excerpt else RtlFacts()
         values = {k: list(v) for k, v in local.order.items()}
         for name, missed in missed_values(obs.functional, INPUT_PREFIX).items():  # functional bins never hit
@@ -247,6 +298,13 @@ class BuiltinPolicy(Policy):
             run_lengths=[1, 1, 1, 2, 3, 4, 8, 16, 64],
             phases=phases,
         )
+
+
+def _excerpt_line(wanted: bool, line: str) -> str:
+    if wanted or "case" in line:  # also endcase
+        return line
+    label = _CASE_ITEM.match(line)
+    return label.group(0) if label else ""
 
 
 def _read(path: str) -> str:

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any, ClassVar
 
-from pytest_llm4cov.hybrid_prompt import render_hybrid_prompt
-from pytest_llm4cov.policy.base import Policy, Proposal
+from pytest_llm4cov.hybrid_prompt import render_state_prompt
+from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.policy.builtin import BuiltinPolicy
-from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy
+from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy, build_model_policy
 from pytest_llm4cov.prompt import PROMPT_VERSION
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.rtl_facts import parse_number
@@ -32,6 +32,9 @@ DEFAULT_MAX_TOKENS = 512
 #: Prompt cap in tokens: the spec, then the RTL are trimmed to fit, as in the whole-module prompt. On two
 #: CPU cores the 1.5B evaluates ~60 prompt tokens/s: a 4,700-token first prompt cost 80 s of a 110 s step.
 DEFAULT_PROMPT_TOKENS = 4096
+#: The do-nothing control's reply: one scenario that only lets the clock run. Scored against a model's
+#: scenarios it separates what the model adds from what the harness adds (a fresh reset, a second test).
+CONTROL_REPLY = '```python\nasync def scenario_idle(tb, dut):\n    """Do nothing: the control."""\n    await tb.step(1)\n```\n'
 
 
 def rtl_constants(design: Design) -> dict[str, int]:
@@ -80,6 +83,10 @@ class HybridPolicy(Policy):
     def close(self) -> None:
         self.model.close()
 
+    def render(self, state: State):
+        """The prompt the model sees for ``state`` (one with an observation); the trainer renders the same."""
+        return render_state_prompt(state, budget_tokens=self.prompt_tokens, count_tokens=self.model.count_tokens)
+
     def propose(self, state: State, seed: int) -> Proposal:
         design = state.design
         scaffold = self.scaffold.propose(state, seed)
@@ -94,9 +101,7 @@ class HybridPolicy(Policy):
             info["model_called"] = False
             source = splice(scaffold.testbench.source, kept, constants=rtl_constants(design))
             return Proposal(Testbench(source, scaffold.testbench.module), info=info)
-        prompt = render_hybrid_prompt(
-            state, previous, results, budget_tokens=self.prompt_tokens, count_tokens=self.model.count_tokens
-        )
+        prompt = self.render(state)
         sampling = replace(self.model.sampling, max_tokens=self.max_tokens, seed=seed)
         text, usage, latency = self.model.complete(prompt.as_list(), sampling)
         parsed = parse_scenarios(text, truncated=usage.truncated)
@@ -125,3 +130,22 @@ class HybridPolicy(Policy):
             info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw, constants=constants)
             info["repair"]["unrepaired_new_scenarios"] = [p.name for p in raw if p.runs and p.name not in old]
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)
+
+
+def hybrid_policy(model: str, *, max_tokens: int | None = None, **options: Any) -> HybridPolicy:
+    """``get_policy("hybrid", model=SPEC, ...)``: the hybrid policy over the model a ``--llm4cov-model`` value
+    names (the trainer's teachers and students are built this way in worker processes)."""
+    backend = build_model_policy(model, max_tokens=max_tokens or DEFAULT_MAX_TOKENS, **options)
+    assert isinstance(backend, ModelPolicy)
+    return HybridPolicy(backend)
+
+
+def control_policy() -> HybridPolicy:
+    """``get_policy("control")``: the hybrid harness with the do-nothing scenario (``CONTROL_REPLY``)."""
+    from pytest_llm4cov.policy.scripted import ScriptedPolicy
+
+    return HybridPolicy(ScriptedPolicy([CONTROL_REPLY]))
+
+
+POLICIES["hybrid"] = hybrid_policy
+POLICIES["control"] = control_policy

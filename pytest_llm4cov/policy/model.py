@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pytest_llm4cov import Llm4covError
-from pytest_llm4cov.policy.base import Policy, Proposal
+from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, render_prompt
 from pytest_llm4cov.repair import Repair, repair_for
 from pytest_llm4cov.response import ParsedReply, check_module, parse_reply
@@ -287,8 +287,22 @@ def build_model_policy(
     }
     if n_ctx is not None:
         common["n_ctx"] = n_ctx
+    if adapter is not None and adapter.strip().lower() in ("none", "off"):
+        adapter, off = None, True
+    else:
+        off = False
     if key == "llama-cpp":
-        options.update(threads=threads, gpu_layers=gpu_layers or 0, lora_path=adapter)
+        from pytest_llm4cov.adapters import choose_adapter
+
+        # A shipped adapter trained on exactly this GGUF applies by default (pytest_llm4cov/adapters.py).
+        chosen, note = (None, "") if off else choose_adapter(options["model_path"], adapter)
+        if note and chosen is None:
+            import warnings
+
+            from pytest_llm4cov import Llm4covWarning
+
+            warnings.warn(note, Llm4covWarning, stacklevel=2)
+        options.update(threads=threads, gpu_layers=gpu_layers or 0, lora_path=chosen)
     elif key == "transformers":
         options.update(adapter_dir=adapter, threads=threads)
     else:
@@ -352,3 +366,11 @@ def policy_from_settings(settings: Any) -> Policy:
         return backend
     assert isinstance(backend, ModelPolicy)
     return HybridPolicy(backend)
+
+
+def _model_policy(model: str, **options: Any) -> Policy:
+    """``get_policy("model", model=SPEC, ...)``: whole-module mode over the model ``SPEC`` names."""
+    return build_model_policy(model, **options)
+
+
+POLICIES["model"] = _model_policy

@@ -35,9 +35,9 @@ def _require(*modules: str) -> None:
 
 @pytest.fixture(scope="session")
 def tiny_models() -> dict[str, str]:
-    """A random tiny Qwen2 with the real Qwen2 tokenizer, as a transformers dir and a GGUF (tiny_models.py)."""
+    """A random tiny Qwen2 with the real Qwen2 tokenizer, as a transformers dir and a GGUF (trainer/tiny_model.py)."""
     _require("torch", "transformers", "numpy")
-    from policy.tiny_models import TinyModelError, ensure_tiny_models
+    from trainer.tiny_model import TinyModelError, ensure_tiny_models
 
     try:
         return ensure_tiny_models()

@@ -1,4 +1,5 @@
-"""Tiny random Qwen2 models with the real Qwen2 tokenizer, built locally (no hub) for the model tests.
+"""Tiny random Qwen2 models with the real Qwen2 tokenizer, built locally (no hub): the model tests' fixture and
+the ``tiny`` preset's base model (CI runs the whole training pipeline on it), and llama.cpp's converters.
 
 The tokenizer is the vocab-only ``models/ggml-vocab-qwen2.gguf`` that the llama-cpp-python sdist
 carries; the weights are a random ``Qwen2Config`` causal LM; the GGUF comes from the sdist's own
@@ -6,7 +7,10 @@ carries; the weights are a random ``Qwen2Config`` causal LM; the GGUF comes from
 backends. Built once per machine under ``<llm4cov cache>/test-models/<key>``, the key naming every
 version that matters; concurrent builders (xdist workers) serialise on a file lock.
 
-    python tests/policy/tiny_models.py          # builds if needed, prints {"hf": DIR, "gguf": FILE}
+The converters (``convert_hf_to_gguf.py``, ``convert_lora_to_gguf.py``) come from the same sdist and are kept
+under ``<llm4cov cache>/llama-tools/<version>`` (``ensure_llama_tools``) for the trainer's export stage.
+
+    python -m trainer.tiny_model          # builds if needed, prints {"hf": DIR, "gguf": FILE}
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-RECIPE = 1  # bump when the model below changes
+RECIPE = 2  # bump when the model below or its cache layout changes
 DEFAULT_LLAMA_VERSION = "0.3.36"
 VOCAB = "models/ggml-vocab-qwen2.gguf"
-TOOLS = ("convert_hf_to_gguf.py", "conversion/", "gguf-py/", VOCAB)
+TOOLS = ("convert_hf_to_gguf.py", "convert_lora_to_gguf.py", "conversion/", "gguf-py/", VOCAB)
 CONFIG = {
     "hidden_size": 64,
     "intermediate_size": 128,
@@ -49,12 +54,48 @@ def _version(dist: str, default: str | None = None) -> str | None:
         return default
 
 
-def cache_root() -> Path:
+def cache_root(kind: str = "test-models") -> Path:
     env = os.environ.get("LLM4COV_CACHE_DIR")
     if env:
-        return Path(env) / "test-models"
+        return Path(env) / kind
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "llm4cov" / "test-models"
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "llm4cov" / kind
+
+
+def build_once(root: Path, key: str, build: Callable[[Path], None]) -> Path:
+    """``root/key``, made once by ``build(folder)`` in a temporary folder renamed into place when it
+    succeeds; concurrent builders (xdist workers, parallel stages) wait on a file lock for the first one."""
+    target = root / key
+    if (target / "done").is_file():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / "done").is_file():
+            return target
+        work = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=root))
+        try:
+            build(work)
+            (work / "done").write_text(key)
+            if target.exists():
+                shutil.rmtree(target)
+            work.rename(target)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+    return target
+
+
+def ensure_llama_tools(root: Path | None = None) -> Path:
+    """llama.cpp's converters, their packages and the Qwen2 vocab, extracted once from the llama-cpp-python
+    sdist of the installed version (pip downloads it if needed)."""
+    version = _version("llama_cpp_python", DEFAULT_LLAMA_VERSION) or DEFAULT_LLAMA_VERSION
+    root = root or cache_root("llama-tools")
+
+    def build(work: Path) -> None:
+        extract_tools(find_sdist(version, root), work)
+
+    return build_once(root, version, build)
 
 
 def model_key(llama_version: str) -> str:
@@ -80,8 +121,19 @@ def find_sdist(version: str, root: Path) -> Path:
     if cached.is_file():
         return cached
     folder.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q",
-           f"llama-cpp-python=={version}", "-d", str(folder)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--no-binary",
+        ":all:",
+        "-q",
+        f"llama-cpp-python=={version}",
+        "-d",
+        str(folder),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if done.returncode != 0 or not cached.is_file():
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["?"]
@@ -129,33 +181,26 @@ def ensure_tiny_models(root: Path | None = None) -> dict[str, str]:
     root = root or cache_root()
     version = _version("llama_cpp_python", DEFAULT_LLAMA_VERSION) or DEFAULT_LLAMA_VERSION
     key = model_key(version)
-    target = root / key
-    done = target / "done.json"
-    if done.is_file():
-        return json.loads(done.read_text())
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / f"{key}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if done.is_file():
-            return json.loads(done.read_text())
-        work = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=root))
-        try:
-            tools = extract_tools(find_sdist(version, root), work / "tools")
-            hf = work / "tiny-qwen2"
-            _run([sys.executable, __file__, "build-hf", str(tools / VOCAB), str(hf)], "building the tiny HF model")
-            gguf = work / "tiny-qwen2.gguf"
-            _run([sys.executable, str(tools / "convert_hf_to_gguf.py"), str(hf), "--outfile", str(gguf),
-                  "--outtype", "f16"], "converting it to GGUF")
-            shutil.rmtree(tools)
-            if target.exists():
-                shutil.rmtree(target)
-            work.rename(target)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        paths = {"hf": str(target / "tiny-qwen2"), "gguf": str(target / "tiny-qwen2.gguf"), "key": key}
-        done.write_text(json.dumps(paths))
-        return paths
+
+    def build(work: Path) -> None:
+        tools = ensure_llama_tools()
+        hf = work / "tiny-qwen2"
+        _run([sys.executable, __file__, "build-hf", str(tools / VOCAB), str(hf)], "building the tiny HF model")
+        _run(
+            [
+                sys.executable,
+                str(tools / "convert_hf_to_gguf.py"),
+                str(hf),
+                "--outfile",
+                str(work / "tiny-qwen2.gguf"),
+                "--outtype",
+                "f16",
+            ],
+            "converting it to GGUF",
+        )
+
+    target = build_once(root, key, build)
+    return {"hf": str(target / "tiny-qwen2"), "gguf": str(target / "tiny-qwen2.gguf"), "key": key}
 
 
 def _run(cmd: list[str], what: str) -> None:

@@ -1,0 +1,80 @@
+"""Trained LoRA adapters that ship with the plugin, applied to the base GGUF they were trained on.
+
+A shipped adapter is a GGUF LoRA file in ``pytest_llm4cov/trained/`` with a model card beside it
+(``<name>.json``, written by ``python -m trainer export``) naming the base model's fingerprint. With a
+``.gguf`` model and no ``--llm4cov-adapter``, the adapter whose card matches the model file is applied;
+``--llm4cov-adapter none`` turns that off, a path names any adapter. A GGUF that matches no card runs as
+it is. ``LLM4COV_ADAPTERS_DIR`` points at another folder of adapters and cards (a team's own).
+
+The fingerprint is the sha256 of the file's size and its first 16 MiB: the GGUF header, metadata
+(architecture, hyperparameters, the whole vocabulary) and the first tensors, so another model, another
+quantization or another version of the same model all differ, at the cost of one short read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+FINGERPRINT_BYTES = 16 << 20
+OFF = ("none", "off")
+
+
+def fingerprint(path: str | os.PathLike[str]) -> str:
+    """A GGUF model file's identity for matching adapters to the base they were trained on."""
+    p = Path(path)
+    h = hashlib.sha256(str(p.stat().st_size).encode() + b"\0")
+    with p.open("rb") as fh:
+        h.update(fh.read(FINGERPRINT_BYTES))
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ShippedAdapter:
+    name: str
+    path: Path  # the GGUF adapter
+    base: str  # what the card says the base is
+    base_fingerprint: str
+
+
+def adapters_dir() -> Path:
+    env = os.environ.get("LLM4COV_ADAPTERS_DIR")
+    return Path(env) if env else Path(str(resources.files("pytest_llm4cov").joinpath("trained")))
+
+
+def shipped() -> list[ShippedAdapter]:
+    """The adapters with a readable card and their GGUF file beside it, by name."""
+    folder = adapters_dir()
+    out = []
+    for card in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            data = json.loads(card.read_text())
+            path = card.with_name(str(data["adapter_file"]))
+            if path.is_file():
+                out.append(ShippedAdapter(card.stem, path, str(data.get("base", "?")), str(data["base_fingerprint"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a broken card ships nothing; the model runs without an adapter
+    return out
+
+
+def choose_adapter(model_path: str | os.PathLike[str], requested: str | None) -> tuple[str | None, str]:
+    """(the adapter to apply or None, a one-line note on the choice; '' when there is nothing to say)."""
+    if requested is not None and requested.strip().lower() in OFF:
+        return None, "adapter: off (--llm4cov-adapter none)"
+    if requested:
+        return requested, ""
+    candidates = shipped()
+    if not candidates:
+        return None, ""
+    mine = fingerprint(model_path)
+    for adapter in candidates:
+        if adapter.base_fingerprint == mine:
+            return str(adapter.path), f"adapter: applied the shipped '{adapter.name}' (trained on this base, {adapter.base})"
+    names = ", ".join(f"'{a.name}' (base {a.base})" for a in candidates)
+    return None, (
+        f"adapter: none applied: {Path(model_path).name} is not the base any shipped adapter was trained on ({names})"
+    )

@@ -1,0 +1,122 @@
+"""Curation: the improvement rule on crafted records, and examples that render byte-identical to the prompts the
+policies were really shown (scripted model runs through the real simulator, both modes)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import DESIGNS
+from pytest_llm4cov.design import load_design
+from pytest_llm4cov.loop import run_loop
+from pytest_llm4cov.policy.builtin import BuiltinPolicy
+from pytest_llm4cov.policy.hybrid import CONTROL_REPLY, HybridPolicy
+from pytest_llm4cov.policy.scripted import ScriptedPolicy
+from pytest_llm4cov.prompt import example_testbench
+from pytest_llm4cov.runlog import RunLogWriter, RunRecord, read_runlog
+from pytest_llm4cov.state import State
+from trainer.curate import CurateConfig, curate
+from trainer.examples import PromptSettings, read_examples, render_state
+from trainer.transitions import improvement, state_of, transitions
+
+
+def rec(score: float, outcome: str = "passed", metrics: dict | None = None, parse_error: str = "") -> RunRecord:
+    if metrics is None:
+        metrics = {"line": {"covered": 1, "total": 1, "ratio": score}} if outcome == "passed" else {}
+    return RunRecord(
+        run_id="r",
+        design="d",
+        top="d",
+        rtl_hash="h",
+        policy={"name": "x"},
+        seed=0,
+        step=1,
+        parent_step=0,
+        testbench="",
+        observation={"outcome": outcome, "metrics": metrics},
+        score=score,
+        best_before=0.0,
+        best_after=score,
+        improved=False,
+        timings={},
+        proposal={"parse_error": parse_error} if parse_error else {},
+    )
+
+
+def m(**ratios: float) -> dict:
+    return {k: {"covered": 0, "total": 1, "ratio": v} for k, v in ratios.items()}
+
+
+def test_improvement_rule():
+    assert improvement(None, rec(0.4)) == ("start", 0.4)
+    assert improvement(None, rec(0.0, "tests_failed")) is None  # a failed child teaches nothing
+    assert improvement(rec(0.0, "crashed"), rec(0.3))[0] == "fix"
+    assert improvement(rec(0.5, metrics=m(line=0.5)), rec(0.505, metrics=m(line=0.505))) is None  # gain <= 0.01
+    assert improvement(rec(0.5, metrics=m(line=0.5)), rec(0.6, metrics=m(line=0.6))) == ("improve", pytest.approx(0.1))
+    # the score rose but one metric dropped: rejected
+    assert improvement(rec(0.5, metrics=m(line=0.6, toggle=0.4)), rec(0.6, metrics=m(line=0.5, toggle=0.7))) is None
+    assert improvement(rec(0.2), rec(0.9, parse_error="no code")) is None  # a rejected reply never ran clean
+
+
+@pytest.fixture(scope="module")
+def counter4():
+    return load_design(DESIGNS / "counter4")
+
+
+def fenced(code: str) -> str:
+    return f"```python\n{code.rstrip()}\n```"
+
+
+@pytest.mark.simulator
+def test_whole_module_examples_render_byte_identical(evaluator, counter4, tmp_path):
+    smoke = example_testbench(counter4.interface)  # correct, random for 20 cycles: partial coverage
+    full = BuiltinPolicy().propose(State(counter4), 0).testbench.source
+    policy = ScriptedPolicy([fenced(smoke), "no code here", fenced(full)])
+    log = tmp_path / "runlog.jsonl"
+    run_loop(counter4, policy, evaluator, iterations=3, seed=0, log=RunLogWriter(log))
+    records = list(read_runlog(log))
+    settings = PromptSettings(n_ctx=policy.n_ctx, max_tokens=policy.sampling.max_tokens)
+    # Every logged state renders exactly the prompt the policy was shown at the step it led to.
+    for t in transitions(records):
+        state = state_of(t.parent, counter4)
+        assert render_state(state, "model", settings, policy.count_tokens).as_list() == policy.prompts[t.child.step]
+
+    out = curate(
+        CurateConfig(
+            runlogs=[str(log)],
+            corpus=[str(DESIGNS)],
+            experts=False,
+            modes=["model"],
+            n_ctx=policy.n_ctx,
+            out=str(tmp_path / "examples.jsonl"),
+        )
+    )
+    examples = list(read_examples(out))
+    by_step = {r.step: r for r in records}
+    assert sorted(e.kind for e in examples) == ["improve", "start"]
+    for e in examples:
+        child = by_step[e.state.get("child_step", 0)]
+        parent = by_step[e.state["step"]] if e.state else None
+        assert improvement(parent, child) is not None
+        assert e.messages == policy.prompts[child.step]
+        assert e.target == fenced(child.testbench)
+    report = json.loads((tmp_path / "examples.jsonl.report.json").read_text())
+    assert report["dropped"]["no improvement (rejection filter)"] == 1  # the reply without code
+
+
+@pytest.mark.simulator
+def test_hybrid_prompts_render_byte_identical(evaluator, tmp_path):
+    design = load_design(DESIGNS / "updown_counter")  # the scaffold's first step leaves points open
+    wrap = 'async def scenario_wrap(tb, dut):\n    tb.set("load", 1)\n    tb.set("din", 255)\n    await tb.step(1)'
+    backend = ScriptedPolicy([CONTROL_REPLY, fenced(wrap)])
+    policy = HybridPolicy(backend, max_tokens=512)
+    log = tmp_path / "runlog.jsonl"
+    run_loop(design, policy, evaluator, iterations=3, seed=0, log=RunLogWriter(log))
+    records = list(read_runlog(log))
+    settings = PromptSettings(n_ctx=backend.n_ctx, hybrid_max_tokens=512, hybrid_prompt_tokens=policy.prompt_tokens)
+    called = [t for t in transitions(records) if t.child.proposal.get("model_called")]
+    assert len(called) == len(backend.prompts) >= 1
+    for t, shown in zip(called, backend.prompts, strict=True):
+        state = state_of(t.parent, design)
+        assert render_state(state, "hybrid", settings, backend.count_tokens).as_list() == shown
