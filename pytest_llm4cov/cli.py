@@ -140,6 +140,36 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mutate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pytest_llm4cov.design import load_design
+    from pytest_llm4cov.evaluator import Evaluator
+    from pytest_llm4cov.mutation import mutation_test, render_mutation
+    from pytest_llm4cov.sandbox import Limits
+    from pytest_llm4cov.simulator import find_simulator
+    from pytest_llm4cov.testbench import Testbench, module_name_for
+
+    design = load_design(args.design, args.top)
+    tb_path = Path(args.tb)
+    if not tb_path.is_file():
+        raise Llm4covError(f"{tb_path}: no such testbench (give the cocotb test module with --tb)")
+    tb = Testbench(tb_path.read_text(errors="replace"), module_name_for(design.top))
+    evaluator = Evaluator(find_simulator(args.simulator), limits=Limits(wall_s=args.timeout,
+                                                                        containment=args.containment))
+    seed = args.seed
+    if seed is None:  # the seed the kept testbench was scored with, from the llm4cov.json beside it
+        try:
+            seed = int(json.loads((tb_path.parent / "llm4cov.json").read_text()).get("seed", 0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            seed = 0
+    result = mutation_test(design.build, tb, evaluator, limit=args.mutants, seed=seed)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"design": design.id, **result.to_dict()}, indent=2) + "\n")
+    print(render_mutation(design.id, result))
+    return 1 if result.error else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pytest_llm4cov", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"pytest-llm4cov {__version__}")
@@ -170,6 +200,21 @@ def build_parser() -> argparse.ArgumentParser:
     re_.add_argument("--containment", choices=CONTAINMENT_LEVELS, default="strict",
                      help="sandbox level: strict (default) or basic")
     re_.set_defaults(func=_cmd_resume)
+    mu = sub.add_parser("mutate", help="mutation score of a testbench: one-token RTL mutants, one build, "
+                                      "each mutant run; survivors listed with their diff")
+    mu.add_argument("design", help="the design folder (its llm4cov.toml is read)")
+    mu.add_argument("--tb", required=True, help="the cocotb test module (a kept tb_TOP.py)")
+    mu.add_argument("--top", help="top module (default: the design's)")
+    mu.add_argument("--mutants", type=_positive_int, help="run at most N mutants, a fixed sample (default: all)")
+    mu.add_argument("--seed", type=int,
+                    help="random seed given to cocotb (default: the kept one from llm4cov.json beside --tb, else 0)")
+    mu.add_argument("--timeout", type=_positive_float, default=120.0,
+                    help="wall-clock limit of one run, s (120; mutants get a limit scaled from the clean run)")
+    mu.add_argument("--simulator", choices=("verilator", "icarus"), help="default: the best one found")
+    mu.add_argument("--containment", choices=CONTAINMENT_LEVELS, default="strict",
+                    help="sandbox level: strict (default) or basic")
+    mu.add_argument("--json", metavar="FILE", help="also write the result as JSON")
+    mu.set_defaults(func=_cmd_mutate)
     be = sub.add_parser(
         "bench", help="close coverage on the bundled designs; report pass rate and average coverage"
     )

@@ -53,6 +53,8 @@ class ItemResult:
     waived: list[dict[str, Any]] = field(default_factory=list)  # points left out of the score, with reasons
     unused_waivers: list[dict[str, Any]] = field(default_factory=list)  # waivers that matched no point
     suspects: list[dict[str, Any]] = field(default_factory=list)  # possibly unreachable, for review
+    mutation: dict[str, Any] | None = None  # the kept testbench's mutation score (mutation.py), when asked
+    functional: dict[str, Any] | None = None  # the best run's cocotb-coverage bins per point (functional.py)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -150,6 +152,7 @@ def close_design(
         ]
         if obs is not None and obs.coverage is not None else [],
         suspects=suspects,
+        functional=obs.functional.to_dict() if obs is not None and obs.functional is not None else None,
     )
     return item, result
 

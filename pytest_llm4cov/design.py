@@ -26,7 +26,7 @@ else:  # pragma: no cover
 
 CONFIG_NAME = "llm4cov.toml"
 SPEC_NAMES = ("spec.md", "SPEC.md", "spec.txt", "README.md")
-KNOWN_METRICS = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
+KNOWN_METRICS = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc", "functional")
 HARD_KINDS = ("magic-value", "sequence", "timeout", "error-branch")
 
 

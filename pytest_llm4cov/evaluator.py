@@ -23,6 +23,8 @@ from pathlib import Path
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.build import Build, BuildSpec, build_design
 from pytest_llm4cov.coverage import CoverageReport, parse_coverage_file
+from pytest_llm4cov.functional import EXPORT_FILE, EXPORT_MODULE, EXPORT_TEST, EXPORTER, read_export
+from pytest_llm4cov.functional import METRIC as FUNCTIONAL
 from pytest_llm4cov.observation import Observation, Outcome, TestResult
 from pytest_llm4cov.sandbox import Containment, Limits, RunResult, run_limited, scrub_env
 from pytest_llm4cov.simulator import Simulator, cocotb_paths, find_simulator
@@ -145,13 +147,20 @@ class Evaluator:
         return result
 
     def evaluate(
-        self, spec: BuildSpec, testbench: Testbench, *, seed: int = 0, run_dir: Path | None = None
+        self,
+        spec: BuildSpec,
+        testbench: Testbench,
+        *,
+        seed: int = 0,
+        run_dir: Path | None = None,
+        plusargs: Sequence[str] = (),
     ) -> Observation:
         """Run one testbench against the design; never raises for anything the testbench does.
 
         Args:
             run_dir: where to keep this run's files (testbench, log, coverage.dat, results.xml);
                 default a fresh scratch directory, removed afterwards unless ``keep_runs``.
+            plusargs: ``+name=value`` arguments for the simulator (``+mutant=N`` selects a mutant).
         """
         first_build = spec not in self._builds
         build = self.build(spec)
@@ -179,14 +188,17 @@ class Evaluator:
         scratch = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="llm4cov-run-", dir=self.scratch_dir))
         scratch.mkdir(parents=True, exist_ok=True)
         try:
-            run = self._run(build, spec, testbench, seed, scratch)
+            run = self._run(build, spec, testbench, seed, scratch, plusargs)
             return self._observe(run, spec, scratch, common)
         finally:
             if run_dir is None and not self.keep_runs:
                 shutil.rmtree(scratch, ignore_errors=True)
 
-    def _run(self, build: Build, spec: BuildSpec, tb: Testbench, seed: int, scratch: Path) -> RunResult:
+    def _run(
+        self, build: Build, spec: BuildSpec, tb: Testbench, seed: int, scratch: Path, plusargs: Sequence[str] = ()
+    ) -> RunResult:
         (scratch / f"{tb.module}.py").write_text(tb.source)
+        (scratch / f"{EXPORT_MODULE}.py").write_text(EXPORTER)  # functional coverage, see functional.py
         (scratch / "tmp").mkdir(exist_ok=True)
         paths = self._paths
         env = scrub_env(
@@ -201,7 +213,7 @@ class Evaluator:
                 "GPI_USERS": f"{paths['libpython']};{paths['pygpi_entry']}",
                 "LIBPYTHON_LOC": paths["libpython"],
                 "COCOTB_TOPLEVEL": spec.top,
-                "COCOTB_TEST_MODULES": tb.module,
+                "COCOTB_TEST_MODULES": f"{tb.module},{EXPORT_MODULE}",
                 "TOPLEVEL_LANG": "verilog",
                 "COCOTB_RANDOM_SEED": str(seed),
                 "COCOTB_RESULTS_FILE": str(scratch / "results.xml"),
@@ -214,10 +226,12 @@ class Evaluator:
         else:
             argv = ["vvp", "-m", paths["icarus_vpi"], str(build.executable), "-none"]
             env["PATH"] = f"{self.simulator.env.get('PATH_PREFIX', '/usr/bin')}{os.pathsep}{env['PATH']}"
+        argv += list(plusargs)
         return run_limited(argv, cwd=scratch, env=env, limits=self.limits, log_path=scratch / "sim.log")
 
     def _observe(self, run: RunResult, spec: BuildSpec, scratch: Path, common: dict) -> Observation:
-        tests = parse_results(scratch / "results.xml")
+        tests = tuple(t for t in parse_results(scratch / "results.xml") if t.name != EXPORT_TEST)
+        functional = read_export(scratch / EXPORT_FILE)
         tests = tuple(
             t
             if t.passed or len(t.message) > 40
@@ -230,6 +244,8 @@ class Evaluator:
             try:
                 coverage = parse_coverage_file(scratch / "coverage.dat").restrict(spec.sources)
                 coverage = coverage.only_metrics(self.metrics)
+                if functional is not None and self.metrics and FUNCTIONAL in self.metrics:
+                    coverage = CoverageReport(coverage.points + functional.as_points())
             except Llm4covError as exc:
                 notes.append(f"coverage unreadable: {exc}")
         # The file-size limit either kills (SIGXFSZ) or, where the process ignores that signal (an
@@ -283,6 +299,7 @@ class Evaluator:
             run_s=run.duration_s,
             notes=tuple(notes),
             containment=run.containment,
+            functional=functional,
             **common,
         )
 

@@ -252,6 +252,44 @@ def _point_list(title: str, entries: Sequence[Mapping[str, Any]], extra: str | N
     )
 
 
+def _functional_section(functional: Mapping[str, Any] | None) -> str:
+    """cocotb-coverage points of the best run: bins hit per point, each bin with its hits."""
+    if not functional or not functional.get("points"):
+        return ""
+    rows = []
+    for name, p in functional["points"].items():
+        bins = " ".join(
+            f'<span class="bin {"c" if hits else "u"}" title="{_e(hits)} hits">{_e(value)}</span>'
+            for value, hits in p.get("bins", [])
+        )
+        rows.append(f"<tr><td><code>{_e(name)}</code></td><td class=\"num\">{p['hit']}/{p['total']}</td>"
+                    f"<td>{bins}</td></tr>")
+    return (f"<h3>Functional coverage {functional['ratio']:.1%}</h3><details open><summary>bins per point "
+            f"({functional['covered']}/{functional['total']} hit)</summary><table class=\"list\"><th>point</th>"
+            f"<th>hit</th><th>bins (green: hit, red: never)</th>{''.join(rows)}</table></details>")
+
+
+def _mutation_section(mutation: Mapping[str, Any] | None) -> str:
+    """Mutation score of the kept testbench and its surviving mutants with their diffs."""
+    if not mutation:
+        return ""
+    if mutation.get("error"):
+        return f'<p class="note">Mutation testing not done: {_e(mutation["error"])}</p>'
+    kinds = ", ".join(f"{_e(k)} {v['killed']}/{v['run']}" for k, v in sorted(mutation.get("by_kind", {}).items()))
+    head = (f"<h3>Mutation score {mutation['score']:.1%}</h3><p class=\"facts\">{mutation['killed']} of "
+            f"{mutation['run']} mutants killed ({mutation['mutants']} generated, one build); by kind: {kinds}</p>")
+    rows = []
+    for s in mutation.get("survivors", []):
+        reached = {None: "", True: "reached", False: "never reached"}[s.get("reached")]
+        rows.append(f'<tr><td><code>{_e(_display_path(s["file"]))}:{s["line"]}</code></td><td>{_e(s["kind"])}</td>'
+                    f'<td>{reached}</td><td><pre>{_e(s["diff"])}</pre></td></tr>')
+    table = ""
+    if rows:
+        table = (f'<details><summary>surviving mutants ({len(rows)})</summary><table class="list"><th>where</th>'
+                 f'<th>kind</th><th>line</th><th>diff</th>{"".join(rows)}</table></details>')
+    return head + table
+
+
 def _design_section(item: ItemResult, data: dict[str, Any] | None, png: bytes | None) -> str:
     anchor = _anchor(item)
     badge = '<span class="badge pass">PASS</span>' if item.passed else '<span class="badge fail">FAIL</span>'
@@ -294,6 +332,8 @@ def _design_section(item: ItemResult, data: dict[str, Any] | None, png: bytes | 
         parts.append(_point_list("uncovered points", item.uncovered))
         parts.append(_point_list("possibly unreachable, for review (not waived)", suspects, "why", open_=True))
     parts.append(_point_list("waived points", item.waived, "reason"))
+    parts.append(_functional_section(item.functional))
+    parts.append(_mutation_section(item.mutation))
     if item.unused_waivers:
         listed = ", ".join(f"{_e(w.get('file') or w.get('hierarchy'))} ({_e(w.get('reason', ''))})"
                            for w in item.unused_waivers)
@@ -335,7 +375,7 @@ def render_html(
         f"<div>pass rate<b>{t['pass_rate']:.1%}</b>{passed}/{len(items)} met target</div>"
         f"<div>average coverage<b>{t['average_coverage']:.1%}</b></div>"
         f"<div>waived points<b>{sum(len(i.waived) for i in items)}</b></div>"
-        f"<div>for review<b>{sum(len(i.suspects) for i in items)}</b></div></div>",
+        f"<div>for review<b>{sum(len(i.suspects) for i in items)}</b></div>{_mutation_total(items)}</div>",
         _summary_table(items, metrics),
     ]
     for i in items:
@@ -343,6 +383,13 @@ def render_html(
         body.append(_design_section(i, datas.get(key), plots.get(key)))
     template = Template(resources.files("pytest_llm4cov").joinpath("templates/report.html").read_text())
     return template.substitute(title="llm4cov coverage report", version=_e(__version__), body="\n".join(body))
+
+
+def _mutation_total(items: Sequence[ItemResult]) -> str:
+    from pytest_llm4cov.mutation import mutation_totals
+
+    t = mutation_totals([i.mutation for i in items])
+    return "" if t is None else f"<div>mutation score<b>{t['score']:.1%}</b>{t['killed']}/{t['run']} killed</div>"
 
 
 def write_html(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pytest_llm4cov.design import Design
+from pytest_llm4cov.functional import feedback_block
 from pytest_llm4cov.interface import DesignInterface, Port
 from pytest_llm4cov.observation import Outcome
 from pytest_llm4cov.prompt import (
@@ -134,6 +135,7 @@ def render_hybrid_feedback(
     if notes:
         scenarios = f"{scenarios}\n{notes}\n" if scenarios else f"{notes}\n"
     listed, cut = _uncovered_text(group_uncovered(obs, design), max_groups, per_group)
+    listed += feedback_block(obs.functional)
     inputs = ", ".join(f'"{p.name}"' for p in design.interface.data_inputs if p.direction == "input") or "none"
     text = template("hybrid_feedback").substitute(
         headline=headline, scenarios=f"{scenarios}\n" if scenarios else "", uncovered=listed, inputs=inputs

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from pytest_llm4cov.coverage import CoveragePoint, CoverageReport, MetricSummary
+from pytest_llm4cov.functional import FunctionalCoverage
 
 #: How many uncovered points an observation carries in its dict form (the full report stays in memory).
 MAX_UNCOVERED_LISTED = 200
@@ -60,6 +61,8 @@ class Observation:
     #: The sandbox layers in force for the run (``sandbox.BASIC_LAYERS`` + what strict could add);
     #: empty when nothing ran (a build failure, a syntax error caught before the run).
     containment: tuple[str, ...] = field(default_factory=tuple)
+    #: cocotb-coverage bins the testbench declared (functional.py); None when it declared none.
+    functional: FunctionalCoverage | None = None
 
     @property
     def passed(self) -> bool:
@@ -83,7 +86,11 @@ class Observation:
 
     @property
     def metrics(self) -> dict[str, MetricSummary]:
-        return self.coverage.metrics() if self.coverage is not None else {}
+        """Per-metric summaries; ``functional`` always appears when the testbench declared bins."""
+        out = self.coverage.metrics() if self.coverage is not None else {}
+        if self.functional is not None and "functional" not in out:
+            out["functional"] = self.functional.summary()
+        return out
 
     def uncovered(self) -> list[CoveragePoint]:
         return self.coverage.uncovered() if self.coverage is not None else []
@@ -126,6 +133,7 @@ class Observation:
             "seed": self.seed,
             "notes": list(self.notes),
             "containment": list(self.containment),
+            "functional": self.functional.to_dict() if self.functional is not None else None,
         }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-METRIC_CHOICES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc")
+METRIC_CHOICES = ("line", "branch", "expr", "toggle", "fsm_state", "fsm_arc", "functional")
 CONTAINMENT_CHOICES = ("strict", "basic")
 
 
@@ -151,6 +151,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("simulator", str, None, "verilator or icarus (default: the best found)", "NAME"),
     Option("containment", _containment, "strict", "sandbox of testbench runs: strict (default: every layer the "
            "machine allows, see README Security) or basic (scratch dir, scrubbed env, rlimits, watchdog)", "LEVEL"),
+    Option("mutants", _positive_int, None, "after closing, run the kept testbench against N one-token RTL "
+           "mutants (one build) and report its mutation score and survivors (default: off)", "N"),
     # Model policies (--llm4cov-model other than builtin); see README "Running a real model".
     Option("model", _model, "builtin", "testbench writer model: builtin (default), a .gguf file (llama-cpp), "
            "a Hugging Face model directory (transformers), or openai:URL (an OpenAI-compatible server)", "MODEL"),
@@ -185,6 +187,7 @@ class Settings:
     patience: int | None = None
     simulator: str | None = None
     containment: str = "strict"
+    mutants: int | None = None
     model: str = "builtin"
     adapter: str | None = None
     model_name: str | None = None

@@ -222,16 +222,24 @@ class ClosureItem(pytest.Item):
 
         shown.start(design.id, budget)
         try:
-            item, _ = close_design(
+            item, result = close_design(
                 design, plugin.policy(), evaluator, out=s.out, runlog=plugin.runlog(),
                 iterations=s.iterations or design.config.iterations, seed=s.seed, patience=s.patience,
                 on_step=progress,
             )
         finally:
             shown.finish()
+        if s.mutants:
+            from pytest_llm4cov.mutation import attach_mutation
+
+            attach_mutation(item, design, result, evaluator, s.mutants)
         self.user_properties.append((PROPERTY, json.dumps(item.to_dict())))
         for key in ("score", "target", "steps", "passed"):
             self.user_properties.append((f"llm4cov_{key}", getattr(item, key)))
+        if item.functional:
+            self.user_properties.append(("llm4cov_functional", item.functional["ratio"]))
+        if item.mutation and item.mutation.get("score") is not None:
+            self.user_properties.append(("llm4cov_mutation_score", item.mutation["score"]))
         if not item.passed:
             raise CoverageNotMet(item)
 

@@ -22,6 +22,7 @@ from string import Template
 
 from pytest_llm4cov.coverage import CoveragePoint
 from pytest_llm4cov.design import Design
+from pytest_llm4cov.functional import feedback_block
 from pytest_llm4cov.interface import DesignInterface, Port
 from pytest_llm4cov.observation import Observation, Outcome
 from pytest_llm4cov.state import State
@@ -395,6 +396,7 @@ def _render_feedback(state: State, level: tuple[int, int, int]) -> tuple[str, li
             return template("feedback_unmeasured").substitute(), cuts
         metrics = ", ".join(f"{m} {s.covered}/{s.total}" for m, s in obs.metrics.items()) or "no points"
         listed, cut = _uncovered_text(group_uncovered(obs, design), max_groups, per_group)
+        listed += feedback_block(obs.functional)
         if cut:
             cuts.append(cut)
         text = template("feedback_coverage").substitute(

@@ -61,6 +61,13 @@ def render_summary(items: Sequence[ItemResult], stream: TextIO, *, show_paths: b
     if review:
         names = ", ".join(f"{i.design} ({len(i.suspects)})" for i in review[:5]) + (", ..." if len(review) > 5 else "")
         stream.write(f"for review, possibly unreachable points (not waived): {names}\n")
+    from pytest_llm4cov.mutation import mutation_totals
+
+    mt = mutation_totals([i.mutation for i in items])
+    if mt is not None:
+        per = ", ".join(f"{i.design} {i.mutation['score']:.0%}" for i in items if i.mutation and i.mutation.get("run"))
+        stream.write(f"mutation score {mt['score']:.1%} ({mt['killed']}/{mt['run']} mutants killed, "
+                     f"{mt['survivors']} survived): {per}\n")
     unused = [i for i in items if i.unused_waivers]
     if unused:
         stream.write(f"waivers that matched no point: {', '.join(i.design for i in unused)}\n")
@@ -71,6 +78,11 @@ def report_dict(items: Sequence[ItemResult], extra: dict[str, Any] | None = None
     data.update(extra or {})
     data["items"] = [i.to_dict() for i in sorted(items, key=lambda i: (i.design, i.top))]
     data.update(totals(items))
+    from pytest_llm4cov.mutation import mutation_totals
+
+    mt = mutation_totals([i.mutation for i in items])
+    if mt is not None:
+        data["mutation"] = mt
     return data
 
 

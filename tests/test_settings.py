@@ -41,8 +41,9 @@ def test_command_line_settings_reach_the_run(project):
     data = report(project, "cli-out")
     item = data["items"][0]
     assert item["target"] == 0.5 and item["passed"] and item["score"] < 1.0
-    assert set(item["metrics"]) == {"line", "toggle"}
-    ratios = [m["ratio"] for m in item["metrics"].values()]
+    # functional coverage is always reported beside the metrics, scored only when named
+    assert set(item["metrics"]) == {"line", "toggle", "functional"}
+    ratios = [m["ratio"] for k, m in item["metrics"].items() if k != "functional"]
     assert item["score"] == pytest.approx(sum(ratios) / 2, abs=1e-6)
     assert data["settings"]["timeout"] == 60.0
     # the run log went to its own directory, and the testbench ran in the basic sandbox
@@ -109,7 +110,7 @@ def test_ini_keys_tool_defaults_and_the_command_line_wins(project):
     )
     by_cli.assert_outcomes(failed=1)
     line_only = report(project, "cli-out")["items"][0]
-    assert line_only["target"] == 0.999 and set(line_only["metrics"]) == {"line"}
+    assert line_only["target"] == 0.999 and set(line_only["metrics"]) == {"line", "functional"}
     # restricting the metrics changes the score: the same testbench (same seed), scored on lines alone
     assert line_only["metrics"]["line"] == item["metrics"]["line"]
     assert line_only["score"] == pytest.approx(item["metrics"]["line"]["ratio"], abs=1e-6)

@@ -17,6 +17,9 @@ from typing import Any, ClassVar
 
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.base import Policy, Proposal, register
+from pytest_llm4cov.functional import missed_values
+from pytest_llm4cov.policy.coverpoints import INPUT_PREFIX, cover_points
+from pytest_llm4cov.policy.invariants import Invariants, infer_invariants
 from pytest_llm4cov.policy.rtl_facts import _CASE_ITEM, RtlFacts, Rule, mine_facts, rules_from_expressions
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
@@ -169,11 +172,32 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "RULES": rules,
         "RUN_LENGTHS": _literal(plan.run_lengths),
         "PLAN": "[\n    " + ",\n    ".join(repr(p) for p in plan.phases) + ",\n]" if plan.phases else "[]",
+        **_checks(design),
+        "COVER": _literal(cover_points(design, plan.interesting, _invariants(design))),
     }
     text = template()
     for key, value in fills.items():
         text = text.replace("{{" + key + "}}", value)
     return Testbench(text, module_name_for(design.top))
+
+
+def _checks(design: Design) -> dict[str, str]:
+    """RESET_VALUES and LEGAL, the checks inferred from the RTL (see invariants.py)."""
+    inv = _invariants(design)
+    return {
+        "RESET_VALUES": "{" + ", ".join(f"{k!r}: {hex(v)}" for k, v in inv.reset_values.items()) + "}",
+        "LEGAL": "{" + ", ".join(f"{k!r}: [{', '.join(hex(v) for v in vs)}]" for k, vs in inv.legal.items()) + "}",
+    }
+
+
+_INVARIANTS: dict[str, Invariants] = {}
+
+
+def _invariants(design: Design) -> Invariants:
+    key = design.build.rtl_digest() + design.top
+    if key not in _INVARIANTS:
+        _INVARIANTS[key] = infer_invariants(design.interface, {s: _read(s) for s in design.interface.sources})
+    return _INVARIANTS[key]
 
 
 def base_cycles(design: Design) -> int:
@@ -250,7 +274,10 @@ class BuiltinPolicy(Policy):
         for file, wanted in lines.items():
             excerpt[file] = "\n".join(_excerpt_line(i + 1 in wanted, ln) for i, ln in enumerate(_read(file).splitlines()))
         local = mine_facts(design.interface, excerpt) if excerpt else RtlFacts()
-        return {k: list(v) for k, v in local.order.items()}, rules + local.rules, local.timeouts
+        values = {k: list(v) for k, v in local.order.items()}
+        for name, missed in missed_values(obs.functional, INPUT_PREFIX).items():  # functional bins never hit
+            values[name] = list(dict.fromkeys(missed + values.get(name, [])))
+        return values, rules + local.rules, local.timeouts
 
     def plan(
         self,

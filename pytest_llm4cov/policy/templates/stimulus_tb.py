@@ -3,7 +3,11 @@
 Stimulus: reset, corner values on every input, then the phases in PLAN: biased random stimulus that
 favours the values the RTL compares inputs against, conditions it guards on internal state, internal
 values it checks inputs against (copied at run time), and long holds so counters and timeouts expire.
-The check: every output is a known value (no X/Z) whenever it is sampled after reset.
+The checks: every output is a known value (no X/Z) whenever it is sampled after reset; registers hold
+the value the RTL resets them to while reset is asserted (RESET_VALUES); registers whose every
+assignment is a constant only ever hold one of those constants (LEGAL).
+Functional coverage: the cocotb-coverage points in COVER are sampled every cycle; pytest-llm4cov
+collects their bins after the run (the `functional` metric). Add your own points the same way.
 Edit freely: pytest-llm4cov never overwrites a testbench you changed; it writes its new one beside it.
 """
 
@@ -13,6 +17,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.handle import ArrayObject
 from cocotb.triggers import FallingEdge, Timer
+from cocotb_coverage.coverage import CoverPoint
 
 SEED = {{SEED}}
 CLOCK = {{CLOCK}}  # None: a combinational design, stepped by time
@@ -33,6 +38,20 @@ RUN_LENGTHS = {{RUN_LENGTHS}}
 # INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, slow how much longer values last,
 # hold the pattern it holds, reset what the other inputs do during reset, pulses (count, cycles after each).
 PLAN = {{PLAN}}
+# Checks inferred from the RTL: the value each register holds while reset is asserted, and the only
+# values some registers (FSM states) take after reset.
+RESET_VALUES = {{RESET_VALUES}}
+LEGAL = {{LEGAL}}
+# Functional coverage: point -> (signals, bins). One signal: its values; several: the tuple of their
+# values (a handshake's (valid, ready)).
+COVER = {{COVER}}
+
+
+def _cover_point(point, signals, bins):
+    return CoverPoint(f"{{TOP}}.{point}", xf=lambda tb: tb.sample_value(signals), bins=bins)(lambda tb: None)
+
+
+SAMPLERS = [_cover_point(point, signals, bins) for point, (signals, bins) in COVER.items()]
 
 
 def drive(handle, value, width):
@@ -71,6 +90,11 @@ class TB:
         except (AttributeError, ValueError, TypeError):
             return None
 
+    def sample_value(self, signals):
+        if len(signals) == 1:
+            return self.read(signals[0])
+        return tuple(self.read(name) for name in signals)
+
     async def step(self, cycles=1):
         if CLOCK and cycles > 64:
             # A long wait in one timer (the simulator runs free), landing just after the last edge but one.
@@ -83,6 +107,8 @@ class TB:
             else:
                 await Timer(10, unit="ns")
             self.cycles += 1
+            for sample in SAMPLERS:
+                sample(self)
 
     async def reset(self, cycles=3, fill="zero"):
         """Assert the reset for ``cycles`` with the other inputs at zero, all ones or random values:
@@ -93,6 +119,7 @@ class TB:
         if RESET:
             getattr(self.dut, RESET).value = RESET_ACTIVE
             await self.step(cycles)
+            self.check_reset_values()
             getattr(self.dut, RESET).value = 1 - RESET_ACTIVE
         await self.step(1)
 
@@ -100,6 +127,16 @@ class TB:
         for name in OUTPUTS:
             for value in port_values(getattr(self.dut, name)):
                 assert value.is_resolvable, f"output {name} is {value} after reset"
+
+    def check_reset_values(self):
+        for name, expected in RESET_VALUES.items():
+            got = self.read(name)
+            assert got is None or got == expected, f"{name} is {got:#x} in reset; the RTL resets it to {expected:#x}"
+
+    def check_legal(self):
+        for name, values in LEGAL.items():
+            got = self.read(name)
+            assert got is None or got in values, f"{name} is {got:#x}; the RTL only assigns it {values}"
 
     @staticmethod
     def corners(width):
@@ -160,6 +197,8 @@ class TB:
             if RULES:
                 self.apply_rules(bias)
             await self.step()
+            if LEGAL:
+                self.check_legal()
             if self.cycles % 97 == 0:
                 self.check_outputs_known()
 

@@ -1,0 +1,45 @@
+"""The functional coverage points a generated testbench declares (cocotb-coverage), from interface and RTL.
+
+- ``in_<input>``: each data input's interesting values: 0, its maximum, and the constants the RTL
+  compares it with (a 1-bit input: 0 and 1);
+- ``state_<reg>``: each register with a legal value set (an FSM's states, from ``invariants.py``);
+- ``hs_<prefix>``: a valid/ready handshake (an output ``<prefix>valid`` and an input ``<prefix>ready``,
+  or the reverse): (valid, ready) seen as (1, 0), waiting, and (1, 1), a transfer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from pytest_llm4cov.design import Design
+from pytest_llm4cov.policy.invariants import Invariants
+
+MAX_BINS_PER_INPUT = 16
+#: Point-name prefixes; the built-in policy aims at the missed bins of ``in_`` points.
+INPUT_PREFIX = "in_"
+STATE_PREFIX = "state_"
+
+
+def cover_points(
+    design: Design, interesting: Mapping[str, Sequence[int]], invariants: Invariants
+) -> dict[str, tuple[tuple[str, ...], list]]:
+    """point name -> (signals sampled, bins)."""
+    points: dict[str, tuple[tuple[str, ...], list]] = {}
+    for port in design.interface.data_inputs:
+        top = (1 << port.width) - 1
+        values = [0, top] if port.width > 1 else [0, 1]
+        values += [int(v) & top for v in interesting.get(port.name, [])]
+        points[f"{INPUT_PREFIX}{port.name}"] = ((port.name,), list(dict.fromkeys(values))[:MAX_BINS_PER_INPUT])
+    for name, values in invariants.legal.items():
+        points[f"{STATE_PREFIX}{name}"] = ((name,), list(values))
+    ports = {p.name: p for p in design.interface.ports}
+    for name, port in ports.items():
+        m = re.fullmatch(r"(.*?)(valid|vld)", name, flags=re.I)
+        if not m or port.width != 1:
+            continue
+        for ready in (f"{m.group(1)}ready", f"{m.group(1)}rdy"):
+            other = ports.get(ready)
+            if other is not None and other.width == 1 and other.direction != port.direction:
+                points[f"hs_{m.group(1).rstrip('_') or name}"] = ((name, ready), [(1, 0), (1, 1)])
+    return points
