@@ -98,6 +98,17 @@ class FunctionalCoverage:
         s = self.summary()
         return {"covered": s.covered, "total": s.total, "ratio": round(s.ratio, 6), "points": self.per_point()}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FunctionalCoverage:
+        """``to_dict``'s output back (a run-log record's): every bin with its hits, hit or missed as logged."""
+        bins = []
+        for point, item in (data.get("points") or {}).items():
+            missed = {str(v) for v in item.get("missed", ())}
+            for value, hits in item.get("bins", ()):
+                value, hits = str(value), int(hits)
+                bins.append(Bin(str(point), value, hits, hits + 1 if value in missed else 1))
+        return cls(tuple(bins))
+
 
 def read_export(path: Path) -> FunctionalCoverage | None:
     """The exporter's file as bins; None when the testbench declared no point (or the file is unusable)."""

@@ -163,13 +163,21 @@ class Observation:
             )
             listed.append(point)
             sources.setdefault(point.file, {})[point.line] = str(u.get("source") or "")
-        points: list[CoveragePoint] = list(listed)
+        functional = FunctionalCoverage.from_dict(data["functional"]) if data.get("functional") else None
+        stand_ins: dict[str, list[CoveragePoint]] = {}
         for metric, summary in (data.get("metrics") or {}).items():
             covered, total = int(summary["covered"]), int(summary["total"])
             if not 0 <= covered <= total:
                 raise ValueError(f"metric {metric}: covered {covered} of {total}")
             missing = total - covered - sum(p.metric == metric for p in listed)
-            points += [CoveragePoint("", 0, metric, 1)] * covered + [CoveragePoint("", 0, metric, 0)] * max(0, missing)
+            stand_ins[metric] = [CoveragePoint("", 0, metric, 1)] * covered + [CoveragePoint("", 0, metric, 0)] * max(0, missing)
+        if functional is not None and "functional" in stand_ins and not any(p.metric == "functional" for p in listed):
+            # Functional bins are always reported, but are coverage points only when the score counted
+            # them: the logged score tells which it was.
+            without = [p for m, pts in stand_ins.items() if m != "functional" for p in pts]
+            if data.get("score") is None or abs(CoverageReport(tuple(listed + without)).score() - float(data["score"])) < 1e-5:
+                del stand_ins["functional"]
+        points: list[CoveragePoint] = listed + [p for pts in stand_ins.values() for p in pts]
         coverage = None
         if points:
             cache = {f: [by_line.get(i, "") for i in range(1, max(by_line) + 1)] for f, by_line in sources.items()}
@@ -192,6 +200,7 @@ class Observation:
             seed=int(data.get("seed", 0) or 0),
             notes=tuple(str(n) for n in data.get("notes") or ()),
             containment=tuple(data.get("containment") or ()),
+            functional=functional,
         )
 
 

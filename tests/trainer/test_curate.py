@@ -115,6 +115,8 @@ def test_hybrid_prompts_render_byte_identical(evaluator, tmp_path):
     run_loop(design, policy, evaluator, iterations=3, seed=0, log=RunLogWriter(log))
     records = list(read_runlog(log))
     settings = PromptSettings(n_ctx=backend.n_ctx, hybrid_max_tokens=512, hybrid_prompt_tokens=policy.prompt_tokens)
+    # the scaffold declares functional coverage: its missed bins are part of the feedback to rebuild
+    assert all(r.observation.get("functional") for r in records)
     called = [t for t in transitions(records) if t.child.proposal.get("model_called")]
     assert len(called) == len(backend.prompts) >= 1
     for t, shown in zip(called, backend.prompts, strict=True):
