@@ -376,11 +376,13 @@ def run_bench(
     out: Path | None = None,
     designs_dir: Path | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
-    stream: TextIO = sys.stdout,
+    stream: TextIO | None = None,
 ) -> tuple[dict[str, Any], Path]:
-    """The ``bench`` command: run, print, write the JSON; returns the results and the JSON's path."""
+    """The ``bench`` command: run, print, write the JSON; returns the results and the JSON's path.
+    ``stream`` defaults to the ``sys.stdout`` of the call (not of the import: a redirect must reach it)."""
     from pytest_llm4cov.policy import get_policy
 
+    stream = stream or sys.stdout
     if jobs < 1:
         raise Llm4covError(f"--jobs must be at least 1, got {jobs}")
     effective_split = split if split is not None else ("all" if designs else "eval")
@@ -475,8 +477,9 @@ def _label(data: dict[str, Any], path: str) -> str:
     return str(data.get("policy") or Path(path).stem)
 
 
-def compare(path_a: str, path_b: str, stream: TextIO = sys.stdout) -> dict[str, Any]:
+def compare(path_a: str, path_b: str, stream: TextIO | None = None) -> dict[str, Any]:
     """Scores of two results files side by side, per design, with B - A deltas and both totals."""
+    stream = stream or sys.stdout
     a, b = load_results(path_a), load_results(path_b)
     la, lb = _label(a, path_a), _label(b, path_b)
     if la == lb:
