@@ -25,33 +25,48 @@ NAMED_POLICIES = ("builtin", "random", "control")
 
 
 @dataclass
-class CollectConfig:
-    """Parameters of ``collect``. ``teacher``: builtin, random, control, or a model (``--llm4cov-model``
-    syntax); with a model, ``mode`` chooses hybrid scenarios or whole testbenches."""
+class TeacherRun:
+    """The policy that runs the loop and how its runs are scheduled: shared by ``collect`` and
+    ``synthesize``. ``teacher``: builtin, random, control, or a model (``--llm4cov-model`` syntax); with a
+    model, ``mode`` chooses hybrid scenarios or whole testbenches."""
 
-    corpus: list[str] = option([], "design folders, or folders of designs (default: the bundled designs)")
-    split: str = option("train", "the split to take: train, eval or all (designs without a split count as train)")
-    designs: list[str] = option([], "only these design names (default: all in the corpus and split)")
     teacher: str = option("builtin", "builtin, random, control, or a model: FILE.gguf, a HF directory, openai:URL")
     mode: str = option("hybrid", "with a model teacher: hybrid (scenarios) or model (whole testbenches)")
     adapter: str = option("", "a LoRA adapter for the teacher model (GGUF for llama-cpp, PEFT dir for transformers)")
-    iterations: int = option(0, "evaluations per run, first attempt included (0: the policy's own budget)")
-    seeds: list[int] = option([0], "one run per design and seed")
     best_of: int = option(1, "candidates per step for a model teacher (best-of-k, every candidate logged)")
     max_tokens: int = option(0, "reply cap for a model teacher (0: the mode's default)")
     threads: int = option(0, "CPU threads for a local model (0: the backend's default)")
-    jobs: int = option(1, "designs run at once (local process pool or Ray tasks)")
+    jobs: int = option(1, "loop runs at once (local process pool or Ray tasks)")
     executor: str = option("local", "local (a process pool) or ray")
     ray_address: str = option("", "with executor ray: a cluster address (empty: a local Ray instance)")
     timeout_s: float = option(120.0, "wall-clock limit of one testbench run")
-    out: str = option("trainer-out/collect/runlog.jsonl", "the run log written (appended to)")
 
     def __post_init__(self) -> None:
-        check(self.split in ("train", "eval", "all"), "split", f"must be train, eval or all, got {self.split!r}")
         check(self.mode in MODES, "mode", f"must be one of {', '.join(MODES)}, got {self.mode!r}")
         check(self.executor in ("local", "ray"), "executor", f"must be local or ray, got {self.executor!r}")
         check(self.jobs >= 1, "jobs", f"must be >= 1, got {self.jobs}")
         check(self.best_of >= 1, "best_of", f"must be >= 1, got {self.best_of}")
+
+    def policy(self) -> tuple[str, dict[str, Any]]:
+        """(registry key, options) that ``get_policy`` turns into the teacher in any worker process."""
+        return teacher_policy(self.teacher, self.mode, adapter=self.adapter, best_of=self.best_of,
+                              max_tokens=self.max_tokens, threads=self.threads)
+
+
+@dataclass
+class CollectConfig(TeacherRun):
+    """Parameters of ``collect``: the teacher (above) over a corpus, one run per design and seed."""
+
+    corpus: list[str] = option([], "design folders, or folders of designs (default: the bundled designs)")
+    split: str = option("train", "the split to take: train, eval or all (designs without a split count as train)")
+    designs: list[str] = option([], "only these design names (default: all in the corpus and split)")
+    iterations: int = option(0, "evaluations per run, first attempt included (0: the policy's own budget)")
+    seeds: list[int] = option([0], "one run per design and seed")
+    out: str = option("trainer-out/collect/runlog.jsonl", "the run log written (appended to)")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check(self.split in ("train", "eval", "all"), "split", f"must be train, eval or all, got {self.split!r}")
         check(self.iterations >= 0, "iterations", f"must be >= 0, got {self.iterations}")
         check(bool(self.seeds), "seeds", "must name at least one seed")
 
@@ -107,14 +122,7 @@ def collect(config: CollectConfig) -> Path:
         if missing:
             raise Llm4covError(f"collect: no design '{sorted(missing)[0]}' in the corpus (split {config.split})")
         folders = [f for f in folders if f.name in wanted]
-    name, options = teacher_policy(
-        config.teacher,
-        config.mode,
-        adapter=config.adapter,
-        best_of=config.best_of,
-        max_tokens=config.max_tokens,
-        threads=config.threads,
-    )
+    name, options = config.policy()
     record(config, out, "collect")
     done = finished_tasks(out)
     tasks = [

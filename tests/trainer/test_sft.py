@@ -37,23 +37,18 @@ def test_labels_mask_the_prompt(tiny_hf_dir):
     assert tok.decode(ids[:-n_reply]).endswith("<|im_start|>assistant\n")
 
 
+def tiny_config(tiny_set, out, max_steps: int) -> SftConfig:
+    """A few constant-rate LoRA steps on the tiny set, checkpointing every 6."""
+    return SftConfig(
+        examples=[str(tiny_set)], base="tiny", max_steps=max_steps, grad_accum=1, learning_rate=1e-2,
+        warmup_ratio=0.0, scheduler="constant", lora_r=8, save_steps=6, threads=1, out=str(out),
+    )
+
+
 @pytest.fixture(scope="session")
 def trained_tiny(tiny_models, tiny_set, tmp_path_factory):
     out = tmp_path_factory.mktemp("train")
-    config = SftConfig(
-        examples=[str(tiny_set)],
-        base="tiny",
-        max_steps=12,
-        grad_accum=1,
-        learning_rate=1e-2,
-        warmup_ratio=0.0,
-        scheduler="constant",
-        lora_r=8,
-        save_steps=6,
-        threads=1,
-        out=str(out),
-    )
-    train_sft(config)
+    train_sft(tiny_config(tiny_set, out, 12))
     return out
 
 
@@ -70,20 +65,7 @@ def test_training_loss_decreases(trained_tiny):
 
 def test_training_resumes_from_its_checkpoint(trained_tiny, tiny_set, capsys):
     """A longer run into the same folder picks up at the last checkpoint instead of starting over."""
-    config = SftConfig(
-        examples=[str(tiny_set)],
-        base="tiny",
-        max_steps=14,
-        grad_accum=1,
-        learning_rate=1e-2,
-        warmup_ratio=0.0,
-        scheduler="constant",
-        lora_r=8,
-        save_steps=6,
-        threads=1,
-        out=str(trained_tiny),
-    )
-    train_sft(config)
+    train_sft(tiny_config(tiny_set, trained_tiny, 14))
     printed = capsys.readouterr().out
     assert "resuming from" in printed and "checkpoint-12" in printed
     summary = json.loads((trained_tiny / "train.json").read_text())
