@@ -28,7 +28,7 @@ from pytest_llm4cov.observation import Observation, Outcome
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-PROMPT_VERSION = "llm4cov-prompt/2"
+PROMPT_VERSION = "llm4cov-prompt/3"  # 3: the hybrid contract names tb.reset(fill="keep")
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]

@@ -162,16 +162,18 @@ def target_of(t: Transition, design: Any) -> tuple[str | None, str]:
 
 
 def scenarios_gain(t: Transition, design: Any, work: Curation) -> tuple[str, float] | None:
-    """What a hybrid step's scenarios added over its own scaffold run alone (the scaffold is refined every
-    step too, so the step's gain over its parent is not the scenarios' alone): the curation rule applied
-    to (scaffold alone -> scaffold with the scenarios), or None."""
-    from pytest_llm4cov.scenarios import unsplice
+    """What a hybrid step's scenarios added over the do-nothing control on the same scaffold (the scaffold
+    is refined every step, so the step's gain over its parent is not the scenarios' alone; and the harness
+    alone, a fresh reset and a second test, adds coverage on some designs): the curation rule applied to
+    (scaffold + the control's idle scenario -> scaffold + the model's scenarios), or None."""
+    from pytest_llm4cov.policy.hybrid import control_testbench
     from pytest_llm4cov.testbench import Testbench, module_name_for
     from trainer.transitions import record_of
 
-    scaffold = unsplice(t.child.testbench)
-    obs = work.evaluator.evaluate(design.build, Testbench(scaffold, module_name_for(design.top)), seed=t.child.seed)
-    return improvement(record_of(design, obs, scaffold, "scaffold-alone", "builtin"), t.child)
+    cycles = t.child.proposal.get("scenario_cycles")
+    control = control_testbench(design, t.child.testbench, cycles=cycles)
+    obs = work.evaluator.evaluate(design.build, Testbench(control, module_name_for(design.top)), seed=t.child.seed)
+    return improvement(record_of(design, obs, control, "control", "control"), t.child)
 
 
 def curate(config: CurateConfig) -> Path:
@@ -229,7 +231,7 @@ def curate(config: CurateConfig) -> Path:
         if t.mode == "hybrid":
             verdict = scenarios_gain(t, design, work)
             if verdict is None:
-                work.drop("hybrid: the scenarios added no coverage over their scaffold alone")
+                work.drop("hybrid: the scenarios added no coverage over the do-nothing control on their scaffold")
                 continue
             gain = verdict[1]
         policy = t.child.policy.get("name", "?")

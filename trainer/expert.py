@@ -6,7 +6,7 @@ Whole-module mode: the test module itself is the target, paired with the empty s
 renamed ``scenario_*``, its helpers carried along, renamed where they would shadow the scaffold's, and
 its clock start dropped since the scaffold runs the clock); each one is spliced into the scaffold the
 built-in policy renders for a logged state, run, and kept only if it ran clean and added coverage over
-that scaffold alone.
+that scaffold with the do-nothing control scenario (what the harness adds alone).
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def _whole_module(work: Any, evaluator: Any, design: Any, path: Path, source: st
 
 def _hybrid(work: Any, evaluator: Any, design: Any, path: Path, source: str, states: list[RunRecord]) -> None:
     from pytest_llm4cov.policy.builtin import BuiltinPolicy, scenario_cycles
-    from pytest_llm4cov.policy.hybrid import rtl_constants
+    from pytest_llm4cov.policy.hybrid import control_testbench, rtl_constants
     from pytest_llm4cov.scenarios import SCENARIO_CYCLES, splice
     from pytest_llm4cov.testbench import Testbench
     from trainer.examples import scenarios_reply
@@ -217,10 +217,11 @@ def _hybrid(work: Any, evaluator: Any, design: Any, path: Path, source: str, sta
     state = state_of(parent, design)
     proposal = BuiltinPolicy().propose(state, parent.seed + 1)
     scaffold = proposal.testbench
-    base = evaluator.evaluate(design.build, scaffold, seed=parent.seed + 1)
-    base_record = record_of(design, base, scaffold.source, "expert-base", "builtin")
     constants = rtl_constants(design)
     cycles = scenario_cycles(design, SCENARIO_CYCLES)  # the cap the hybrid policy gives this design
+    control = control_testbench(design, scaffold.source, cycles=cycles)  # the harness alone: the baseline
+    base = evaluator.evaluate(design.build, Testbench(control, scaffold.module), seed=parent.seed + 1)
+    base_record = record_of(design, base, control, "expert-base", "control")
     for scenario, helpers in reference_scenarios(source, scaffold.source, design.interface.clock is not None):
         reply = scenarios_reply([*helpers, scenario])
         if reply is None:

@@ -22,7 +22,9 @@ from pytest_llm4cov.prompt import PROMPT_VERSION
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.rtl_facts import parse_number
 from pytest_llm4cov.repair import repair_for
-from pytest_llm4cov.scenarios import MAX_NEW, SCENARIO_CYCLES, merge, parse_scenarios, pieces_of, scenario_results, splice
+from pytest_llm4cov.scenarios import (
+    MAX_NEW, SCENARIO_CYCLES, merge, parse_scenarios, pieces_of, scenario_results, splice, unsplice,
+)
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench
 
@@ -132,6 +134,15 @@ class HybridPolicy(Policy):
             info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw, constants=constants, cycles=cycles)
             info["repair"]["unrepaired_new_scenarios"] = [p.name for p in raw if p.runs and p.name not in old]
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)
+
+
+def control_testbench(design: Design, testbench: str, cycles: int | None = None) -> str:
+    """``testbench`` (a hybrid one) with its scenarios replaced by the control's idle one: what the harness
+    adds on its own, the baseline a model's scenarios must beat (the trainer's curation)."""
+    scaffold = unsplice(testbench)
+    idle = parse_scenarios(CONTROL_REPLY).pieces
+    cycles = cycles or scenario_cycles(design, SCENARIO_CYCLES)
+    return splice(scaffold, idle, constants=rtl_constants(design), cycles=cycles)
 
 
 def hybrid_policy(model: str, *, max_tokens: int | None = None, **options: Any) -> HybridPolicy:

@@ -59,6 +59,30 @@ def test_improvement_rule():
     assert improvement(rec(0.2), rec(0.9, parse_error="no code")) is None  # a rejected reply never ran clean
 
 
+def test_improvement_near_closure_counts_a_share_of_the_gap():
+    # At 99.6% no step can gain 0.01; closing most of what is left (0.004) is what counts there.
+    assert improvement(rec(0.996, metrics=m(toggle=0.996)), rec(0.999, metrics=m(toggle=0.999)))[0] == "improve"
+    assert improvement(rec(0.996, metrics=m(toggle=0.996)), rec(1.0, metrics=m(toggle=1.0)))[0] == "improve"
+    # ... but not a sliver of it (less than a quarter of the gap)
+    assert improvement(rec(0.996, metrics=m(toggle=0.996)), rec(0.9965, metrics=m(toggle=0.9965))) is None
+    assert improvement(rec(1.0, metrics=m(toggle=1.0)), rec(1.0, metrics=m(toggle=1.0))) is None
+
+
+def test_control_testbench_replaces_the_scenarios_with_the_idle_one():
+    from pytest_llm4cov.policy.hybrid import control_testbench
+    from pytest_llm4cov.scenarios import parse_scenarios, pieces_of, splice, unsplice
+
+    design = load_design(DESIGNS / "counter4")
+    scaffold = BuiltinPolicy().propose(State(design), 0).testbench.source
+    reply = "```python\nasync def scenario_busy(tb, dut):\n    await tb.step(7)\n```\n"
+    hybrid = splice(scaffold, parse_scenarios(reply).pieces, cycles=123)
+    control = control_testbench(design, hybrid, cycles=123)
+    assert [p.name for p in pieces_of(control) if p.runs] == ["scenario_idle"]
+    assert "SCENARIO_CYCLES = 123" in control and "scenario_busy" not in control
+    assert unsplice(control) == unsplice(hybrid)  # the same scaffold underneath
+    assert control_testbench(design, scaffold, cycles=123) == control  # from the scaffold alone, the same
+
+
 @pytest.fixture(scope="module")
 def counter4():
     return load_design(DESIGNS / "counter4")

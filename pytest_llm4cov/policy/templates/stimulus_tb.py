@@ -81,6 +81,9 @@ class TB:
             cocotb.start_soon(Clock(getattr(dut, CLOCK), 10, unit="ns").start())
 
     def set(self, name, value):
+        if name == RESET:  # a scenario may pulse the reset itself, e.g. with an enable held
+            getattr(self.dut, name).value = int(value) & 1
+            return
         drive(getattr(self.dut, name), int(value), INPUTS[name])
 
     def read(self, name):
@@ -111,9 +114,9 @@ class TB:
                 sample(self)
 
     async def reset(self, cycles=3, fill="zero"):
-        """Assert the reset for ``cycles`` with the other inputs at zero, all ones or random values:
-        some RTL resets only under another input (an enable), some loads operands during reset."""
-        for name in INPUTS:
+        """Assert the reset for ``cycles`` with the other inputs at zero, all ones, random values, or as they
+        are ("keep"): some RTL resets only under another input (an enable), some loads operands during reset."""
+        for name in INPUTS if fill != "keep" else ():
             self.set(name, self.rng.getrandbits(INPUTS[name]) if fill == "random" else
                      (1 << INPUTS[name]) - 1 if fill == "ones" else 0)
         if RESET:
