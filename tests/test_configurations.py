@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEST_DATA, report  # noqa: F401 (project is a fixture)
+from conftest import TEST_DATA, report
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.configurations import ParameterSet, check_configuration, parse_parameter_sets
 from pytest_llm4cov.design import load_config, load_design
