@@ -11,6 +11,10 @@ Layout under the output directory (default ``llm4cov-out/``)::
     <design>/<top>/coverage_curve.png       coverage over the agent's steps (drawn with the reports)
     <design>/<top>/llm4cov.json             score, seed, target, the testbench's sha256 (for incremental mode)
 
+A design with ``parameter_sets`` keeps each configuration's files one level down, in
+``<design>/<top>/<configuration>/`` (its regression is ``test_<top>_<configuration>_coverage.py``, a
+name unique across the folders, as pytest's default import mode needs).
+
 Never overwrite a testbench the user edited: if ``tb_<top>.py`` no longer matches the sha256 recorded
 when we wrote it, the new one goes beside it as ``tb_<top>.new.py`` and the result says so. Every file
 is written atomically (temporary file + rename).
@@ -62,20 +66,21 @@ class SavedTestbench:
     meta: dict[str, Any]
 
 
-def item_dir(out: Path, design: str, top: str) -> Path:
-    return out / design / top
+def item_dir(out: Path, design: str, top: str, configuration: str | None = None) -> Path:
+    folder = out / design / top
+    return folder / configuration if configuration else folder
 
 
-def testbench_path(out: Path, design: str, top: str) -> Path:
-    return item_dir(out, design, top) / f"tb_{top}.py"
+def testbench_path(out: Path, design: str, top: str, configuration: str | None = None) -> Path:
+    return item_dir(out, design, top, configuration) / f"tb_{top}.py"
 
 
-def load_saved(out: Path, design: str, top: str) -> SavedTestbench | None:
-    path = testbench_path(out, design, top)
+def load_saved(out: Path, design: str, top: str, configuration: str | None = None) -> SavedTestbench | None:
+    path = testbench_path(out, design, top, configuration)
     if not path.is_file():
         return None
     source = path.read_text(errors="replace")
-    meta_path = item_dir(out, design, top) / META
+    meta_path = item_dir(out, design, top, configuration) / META
     try:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError):
@@ -128,10 +133,11 @@ def write_item(
     lcov: str,
     saved: SavedTestbench | None,
     waivers: list[dict[str, Any]] | None = None,
+    configuration: str | None = None,
 ) -> tuple[Path, str]:
     """Write the item's files; return (the testbench path written, a note for the user or '')."""
-    folder = item_dir(out, design, top)
-    tb_path = testbench_path(out, design, top)
+    folder = item_dir(out, design, top, configuration)
+    tb_path = testbench_path(out, design, top, configuration)
     note = ""
     if saved is not None and saved.edited:
         if saved.source == testbench:
@@ -146,9 +152,9 @@ def write_item(
         write_atomic(written, testbench)
     if written == tb_path:
         rel_sources = [os.path.relpath(s, folder) for s in sources]
-        ident = "".join(c if c.isalnum() else "_" for c in top)
+        ident = "".join(c if c.isalnum() else "_" for c in (f"{top}_{configuration}" if configuration else top))
         write_atomic(
-            folder / f"test_{top}_coverage.py",
+            folder / f"test_{ident if configuration else top}_coverage.py",
             REGRESSION_TEMPLATE.format(
                 top=top, ident=ident, sources=rel_sources, parameters=dict(parameters), seed=seed,
                 target=round(target, 6), score=round(score, 6), metrics=metrics, waivers=list(waivers or []),
@@ -167,17 +173,21 @@ def write_item(
     return written, note
 
 
-def write_coverage_data(out: Path, design: str, top: str, data: dict[str, Any]) -> Path:
+def write_coverage_data(
+    out: Path, design: str, top: str, data: dict[str, Any], configuration: str | None = None
+) -> Path:
     """Write the item's full coverage (``coverage.json``) atomically; return its path."""
-    path = item_dir(out, design, top) / COVERAGE_DATA
+    path = item_dir(out, design, top, configuration) / COVERAGE_DATA
     write_atomic(path, json.dumps({"schema": COVERAGE_DATA_SCHEMA, **data}) + "\n")
     return path
 
 
-def load_coverage_data(out: Path, design: str, top: str) -> dict[str, Any] | None:
+def load_coverage_data(
+    out: Path, design: str, top: str, configuration: str | None = None
+) -> dict[str, Any] | None:
     """The item's ``coverage.json``, or None when missing, unreadable or of another schema."""
     try:
-        data = json.loads((item_dir(out, design, top) / COVERAGE_DATA).read_text())
+        data = json.loads((item_dir(out, design, top, configuration) / COVERAGE_DATA).read_text())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get("schema") == COVERAGE_DATA_SCHEMA else None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llm4cov.artifacts import load_saved, write_coverage_data, write_item
-from pytest_llm4cov.coverage import CoveragePoint, to_lcov
+from pytest_llm4cov.coverage import CoveragePoint, CoverageReport, to_lcov
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.evaluator import Evaluator
 from pytest_llm4cov.loop import LoopResult, Step, run_loop
@@ -55,6 +55,13 @@ class ItemResult:
     suspects: list[dict[str, Any]] = field(default_factory=list)  # possibly unreachable, for review
     mutation: dict[str, Any] | None = None  # the kept testbench's mutation score (mutation.py), when asked
     functional: dict[str, Any] | None = None  # the best run's cocotb-coverage bins per point (functional.py)
+    raw_score: float | None = None  # the score with the proven-unreachable points kept in it
+    configuration: str | None = None  # the parameter set's name, for a design with parameter_sets
+    parameters: dict[str, Any] = field(default_factory=dict)  # the parameters this item was built with
+    # Filled in the controller (merge.py) for a design with parameter_sets: every configuration's figures
+    # and the merged coverage of the design (a point counts covered when any configuration covers it).
+    configurations: list[dict[str, Any]] = field(default_factory=list)
+    merged: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,7 +89,8 @@ def close_design(
     """Run the loop for one design and keep the best. It starts from ``start`` when given (the trainer's
     synthesis refines a logged state), else from the saved testbench in incremental mode, if any."""
     started = time.monotonic()
-    saved = load_saved(out, design.name, design.top) if incremental and start is None else None
+    conf = design.configuration.name if design.configuration else None
+    saved = load_saved(out, design.name, design.top, conf) if incremental and start is None else None
     if saved:
         start = Testbench(saved.source, module_name_for(design.top))
     budget = iterations or policy.default_iterations
@@ -111,15 +119,17 @@ def close_design(
             testbench=best.testbench.source, sources=list(design.interface.sources),
             parameters=dict(design.config.parameters), seed=best_seed, score=best.score, target=design.target,
             metrics=list(evaluator.metrics) if evaluator.metrics else None, lcov=lcov, saved=saved,
-            waivers=[w.to_dict() for w in waivers],
+            waivers=[w.to_dict() for w in waivers], configuration=conf,
         )
         kept = str(path)
         if obs.coverage is not None:
-            data = _coverage_data(obs.coverage.points, waived, waivers, suspects)
-            write_coverage_data(out, design.name, design.top, data)
+            data = _coverage_data(obs.coverage.points, waived, waivers, suspects, set(proven))
+            write_coverage_data(out, design.name, design.top, data, conf)
     uncovered = []
+    raw_score = None
     if obs is not None and obs.coverage is not None:
         rep = obs.coverage
+        raw_score = CoverageReport((*rep.points, *(p for p, w in waived if w in proven))).score()
         uncovered = [
             {"file": p.file, "line": p.line, "type": p.metric, "detail": p.comment, "source": rep.source_line(p)}
             for p in obs.uncovered()[:MAX_LISTED]
@@ -153,6 +163,9 @@ def close_design(
         if obs is not None and obs.coverage is not None else [],
         suspects=suspects,
         functional=obs.functional.to_dict() if obs is not None and obs.functional is not None else None,
+        raw_score=round(raw_score, 6) if raw_score is not None else None,
+        configuration=conf,
+        parameters=dict(design.config.parameters),
     )
     return item, result
 
@@ -166,8 +179,11 @@ def _coverage_data(
     waived: tuple[tuple[CoveragePoint, Waiver], ...],
     waivers: tuple[Waiver, ...],
     suspects: list[dict[str, Any]],
+    proven: set[Waiver],
 ) -> dict[str, Any]:
-    """coverage.json's content: every point of the best run, the waived ones marked, and the RTL text."""
+    """coverage.json's content: every point of the best run, the waived ones marked (``unreachable`` when
+    the elaboration proved it dead, not a user's waiver), and the RTL text."""
+    dead = {id(p) for p, w in waived if w in proven}
     rows = [(p, None) for p in points] + [(p, w.reason) for p, w in waived]
     rows.sort(key=lambda r: (r[0].file, r[0].line, r[0].column, r[0].metric, r[0].comment))
     sources = {}
@@ -179,7 +195,8 @@ def _coverage_data(
     return {
         "points": [
             {**_point_dict(p), "column": p.column, "count": p.count, "hierarchy": p.hierarchy,
-             "span": list(p.span) if p.span else None, "waived": reason}
+             "span": list(p.span) if p.span else None, "waived": reason,
+             **({"unreachable": True} if id(p) in dead else {})}
             for p, reason in rows
         ],
         "sources": sources,

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.build import BuildSpec
+from pytest_llm4cov.configurations import ParameterSet, find_set, parse_parameter_sets
 from pytest_llm4cov.interface import DesignInterface, extract_interface, rtl_files
 from pytest_llm4cov.waivers import Waiver, parse_waivers
 
@@ -39,6 +40,8 @@ class DesignConfig:
     reset: str | None = None
     reset_active_low: bool | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: Configurations, each overriding ``parameters``: one build, item and testbench each (configurations.py).
+    parameter_sets: tuple[ParameterSet, ...] = ()
     defines: Mapping[str, Any] = field(default_factory=dict)
     include_dirs: tuple[str, ...] = ()
     target: float | None = None
@@ -68,6 +71,7 @@ _KEY_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "reset_active_low": ((bool,), "true or false"),
     "exclude_unreachable": ((bool,), "true or false"),
     "parameters": ((dict,), "a table, e.g. parameters = {WIDTH = 8}"),
+    "parameter_sets": ((list,), 'a list of tables, e.g. parameter_sets = [{name = "narrow", WIDTH = 1}]'),
     "defines": ((dict,), "a table, e.g. defines = {SIM = 1}"),
     "include_dirs": ((list,), "a list of folder names"),
     "metrics": ((list,), "a list, e.g. metrics = [\"line\", \"branch\"]"),
@@ -121,6 +125,8 @@ def _coerce(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
             out[key] = tuple(str(v) for v in out[key])
     if "waivers" in out:
         out["waivers"] = parse_waivers(out["waivers"], origin)
+    if "parameter_sets" in out:
+        out["parameter_sets"] = parse_parameter_sets(out["parameter_sets"], origin)
     return out
 
 
@@ -165,6 +171,8 @@ class Design:
     build: BuildSpec
     config: DesignConfig
     spec_text: str = ""
+    #: The parameter set this design was loaded with (its values are already in ``config.parameters``).
+    configuration: ParameterSet | None = None
 
     @property
     def top(self) -> str:
@@ -188,13 +196,22 @@ class Design:
 
     @property
     def id(self) -> str:
-        return f"{self.name}::{self.top}"
+        return f"{self.name}::{self.top}" + (f"[{self.configuration.name}]" if self.configuration else "")
 
 
-def load_design(folder: str | os.PathLike[str], top: str | None = None, config: DesignConfig | None = None) -> Design:
-    """Load a design folder (all its .v/.sv elaborated together) with its settings and spec."""
+def load_design(
+    folder: str | os.PathLike[str],
+    top: str | None = None,
+    config: DesignConfig | None = None,
+    configuration: str | None = None,
+) -> Design:
+    """Load a design folder (all its .v/.sv elaborated together) with its settings and spec; with
+    ``configuration``, under that parameter set (its values over the common ``parameters``)."""
     path = Path(folder).resolve()
     cfg = config or load_config(path)
+    pset = find_set(cfg.parameter_sets, configuration) if configuration is not None else None
+    if pset is not None:
+        cfg = replace(cfg, parameters={**cfg.parameters, **pset.parameters})
     sources = rtl_files([path])
     # The design folder is always searched: `include "defs.svh"` beside the RTL needs no setting.
     include_dirs = tuple(dict.fromkeys([str(path), *(str((path / d).resolve()) for d in cfg.include_dirs)]))
@@ -215,4 +232,4 @@ def load_design(folder: str | os.PathLike[str], top: str | None = None, config: 
         if candidate.is_file():
             spec_text = candidate.read_text(errors="replace")
             break
-    return Design(path.name, path, iface, spec, cfg, spec_text)
+    return Design(path.name, path, iface, spec, cfg, spec_text, pset)

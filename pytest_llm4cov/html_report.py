@@ -35,8 +35,16 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _key(item: ItemResult) -> tuple[str, str, str | None]:
+    return (item.design, item.top, item.configuration)
+
+
+def _label(item: ItemResult) -> str:
+    return f"{item.top}[{item.configuration}]" if item.configuration else item.top
+
+
 def _anchor(item: ItemResult) -> str:
-    return "d-" + re.sub(r"[^A-Za-z0-9_-]", "-", f"{item.design}-{item.top}")
+    return "d-" + re.sub(r"[^A-Za-z0-9_-]", "-", f"{item.design}-{_label(item)}")
 
 
 def _display_path(path: str) -> str:
@@ -89,7 +97,7 @@ def plot_curve(item: ItemResult) -> bytes | None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("agent step")
     ax.set_ylabel("coverage")
-    ax.set_title(f"{item.design}::{item.top}", fontsize=10)
+    ax.set_title(f"{item.design}::{_label(item)}", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
@@ -113,7 +121,7 @@ def _summary_table(items: Sequence[ItemResult], metrics: list[str]) -> str:
         badge = '<span class="badge pass">PASS</span>' if i.passed else '<span class="badge fail">FAIL</span>'
         rows.append(
             f'<tr data-design="{_e(i.design)}"><td><a href="#{_anchor(i)}">{_e(i.design)}</a></td>'
-            f"<td>{_e(i.top)}</td><td class=\"num\">{i.steps}</td>{cells}"
+            f"<td>{_e(_label(i))}</td><td class=\"num\">{i.steps}</td>{cells}"
             f'<td class="num pct {_pct_class(i.score)}"><b>{i.score:.1%}</b></td>'
             f'<td class="num">{i.target:.0%}</td><td>{badge}</td>'
             f'<td class="num">{len(i.waived) or ""}</td><td class="num">{len(i.suspects) or ""}</td></tr>'
@@ -293,9 +301,13 @@ def _mutation_section(mutation: Mapping[str, Any] | None) -> str:
 def _design_section(item: ItemResult, data: dict[str, Any] | None, png: bytes | None) -> str:
     anchor = _anchor(item)
     badge = '<span class="badge pass">PASS</span>' if item.passed else '<span class="badge fail">FAIL</span>'
-    parts = [f'<section id="{anchor}" class="design"><h2>{_e(item.design)}::{_e(item.top)} {badge}</h2>']
+    parts = [f'<section id="{anchor}" class="design"><h2>{_e(item.design)}::{_e(_label(item))} {badge}</h2>']
     facts = [f"score <b>{item.score:.1%}</b> (target {item.target:.0%})", f"{item.steps} steps, {item.stopped}",
              f"best testbench: {item.outcome}", f"policy {item.policy}", f"seed {item.seed}"]
+    if item.raw_score is not None and abs(item.raw_score - item.score) > 1e-9:
+        facts.insert(1, f"raw {item.raw_score:.1%} (proven-unreachable points kept)")
+    if item.configuration:
+        facts.insert(1, "parameters " + ", ".join(f"{k} = {v}" for k, v in item.parameters.items()))
     parts.append(f'<p class="facts">{" &middot; ".join(facts)}</p>')
     if item.error:
         parts.append(f'<p class="note">{_e(item.error)}</p>')
@@ -350,16 +362,57 @@ def _design_section(item: ItemResult, data: dict[str, Any] | None, png: bytes | 
     return "".join(parts)
 
 
+def _configurations_section(item: ItemResult) -> str:
+    """A design's parameter sets: one row per configuration and the merged row (covered by any of them)."""
+    merged = item.merged
+    metrics = sort_metrics([*(m for c in item.configurations for m in c["metrics"]),
+                            *(merged or {}).get("metrics", {})])
+
+    def row(label: str, params: str, figures: Mapping[str, Any], score: float, raw: float | None, result: str) -> str:
+        cells = "".join(
+            f'<td class="num pct {_pct_class(figures[m]["ratio"])}">{figures[m]["ratio"]:.1%}</td>'
+            if m in figures else '<td class="num">-</td>' for m in metrics
+        )
+        raw_text = f"{raw:.1%}" if raw is not None else ""
+        return (f"<tr><td>{label}</td><td><code>{_e(params)}</code></td>{cells}"
+                f'<td class="num pct {_pct_class(score)}"><b>{score:.1%}</b></td><td class="num">{raw_text}</td>'
+                f"<td>{result}</td></tr>")
+
+    rows = []
+    for c in item.configurations:
+        params = ", ".join(f"{k} = {v}" for k, v in c["parameters"].items())
+        badge = '<span class="badge pass">PASS</span>' if c["passed"] else '<span class="badge fail">FAIL</span>'
+        rows.append(row(_e(c["name"]), params, c["metrics"], c["score"], c.get("raw_score"), badge))
+    if merged is not None:
+        verdict = "meets" if merged["met_target"] else "below"
+        rows.append(row("<b>merged</b>", f"covered by any of {', '.join(merged['from'])}", merged["metrics"],
+                        merged["score"], merged["raw_score"], f"{verdict} target {merged['target']:.0%}"))
+    head = "".join(f'<th class="num">{_e(m)}</th>' for m in metrics)
+    parts = [
+        f'<section class="configurations" id="c-{re.sub(r"[^A-Za-z0-9_-]", "-", f"{item.design}-{item.top}")}"><h2>{_e(item.design)}::{_e(item.top)}: '
+        f"{len(item.configurations)} parameter sets</h2>",
+        f'<table class="summary configurations"><thead><tr><th>configuration</th><th>parameters</th>{head}'
+        '<th class="num">score</th><th class="num">raw</th><th>result</th></tr></thead><tbody>'
+        + "".join(rows) + "</tbody></table>",
+    ]
+    if merged is not None:
+        parts.append(_point_list("covered by no configuration", merged["uncovered"]))
+        parts.append(_point_list("covered by no configuration and reading only parameters (review)",
+                                 merged["suspects"], "why", open_=True))
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def render_html(
     items: Sequence[ItemResult],
-    datas: Mapping[tuple[str, str], dict[str, Any] | None],
-    plots: Mapping[tuple[str, str], bytes | None],
+    datas: Mapping[tuple[str, str, str | None], dict[str, Any] | None],
+    plots: Mapping[tuple[str, str, str | None], bytes | None],
     extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """The page's text; ``datas`` and ``plots`` are keyed by (design, top)."""
+    """The page's text; ``datas`` and ``plots`` are keyed by (design, top, configuration or None)."""
     from pytest_llm4cov.report import totals
 
-    items = sorted(items, key=lambda i: (i.design, i.top))
+    items = sorted(items, key=lambda i: (i.design, i.top, i.configuration or ""))
     extra = extra or {}
     t = totals(items)
     metrics = sort_metrics(m for i in items for m in i.metrics)
@@ -378,9 +431,10 @@ def render_html(
         f"<div>for review<b>{sum(len(i.suspects) for i in items)}</b></div>{_mutation_total(items)}</div>",
         _summary_table(items, metrics),
     ]
-    for i in items:
-        key = (i.design, i.top)
-        body.append(_design_section(i, datas.get(key), plots.get(key)))
+    for n, i in enumerate(items):
+        if i.configurations and (n == 0 or (items[n - 1].design, items[n - 1].top) != (i.design, i.top)):
+            body.append(_configurations_section(i))
+        body.append(_design_section(i, datas.get(_key(i)), plots.get(_key(i))))
     template = Template(resources.files("pytest_llm4cov").joinpath("templates/report.html").read_text())
     return template.substitute(title="llm4cov coverage report", version=_e(__version__), body="\n".join(body))
 
@@ -395,15 +449,15 @@ def _mutation_total(items: Sequence[ItemResult]) -> str:
 def write_html(
     out: Path,
     items: Sequence[ItemResult],
-    datas: Mapping[tuple[str, str], dict[str, Any] | None],
+    datas: Mapping[tuple[str, str, str | None], dict[str, Any] | None],
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Draw the curves (saved beside each item's artifacts) and write ``out/report.html``."""
-    plots: dict[tuple[str, str], bytes | None] = {}
+    plots: dict[tuple[str, str, str | None], bytes | None] = {}
     for i in items:
         png = plot_curve(i)
-        plots[(i.design, i.top)] = png
-        folder = item_dir(out, i.design, i.top)
+        plots[_key(i)] = png
+        folder = item_dir(out, i.design, i.top, i.configuration)
         if png is not None and folder.is_dir():
             tmp = folder / f".{CURVE_PNG}.tmp"
             tmp.write_bytes(png)

@@ -131,6 +131,7 @@ def _record(
         target=design.target,
         split=design.config.split,
         time=time.time(),
+        configuration=design.configuration.to_dict() if design.configuration else None,
     )
 
 

@@ -127,9 +127,12 @@ class Llm4covPlugin:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker or not self.results:
             return  # workers report through their test reports; the controller writes the files
+        from pytest_llm4cov.merge import attach_merged
         from pytest_llm4cov.report import write_report
 
         s = self.settings
+        # Per-configuration items of one design become one merged figure (on every item of the design).
+        self.results = attach_merged(s.out, self.results)
         write_report(s.out, self.results, {"policy": ",".join(sorted({i.policy for i in self.results})), "seed": s.seed, "settings": _plain(s)})
         if self._policy is not None:
             self._policy.close()
@@ -159,24 +162,33 @@ class RtlDesign(pytest.File):
 
     def collect(self):
         from pytest_llm4cov import Llm4covError
+        from pytest_llm4cov.configurations import check_configuration
         from pytest_llm4cov.design import load_config
-        from pytest_llm4cov.interface import elaborate, rtl_files
+        from pytest_llm4cov.interface import elaborate, extract_interface, rtl_files
 
         folder = self.path.parent
         try:
             config = load_config(folder)
+            sources = rtl_files([folder])
+            include_dirs = [str(folder), *(str((folder / d).resolve()) for d in config.include_dirs)]
+            defines = {k: str(v) for k, v in config.defines.items()}
             if config.top:
                 tops = [config.top]
             else:
-                sources = rtl_files([folder])
-                include_dirs = [str((folder / d).resolve()) for d in config.include_dirs]
-                elab = elaborate(sources, defines={k: str(v) for k, v in config.defines.items()},
-                                 include_dirs=include_dirs, parameters=dict(config.parameters))
+                elab = elaborate(sources, defines=defines, include_dirs=include_dirs[1:],
+                                 parameters=dict(config.parameters))
                 tops = list(elab.tops)
+            for top in tops:
+                for pset in config.parameter_sets:  # a bad set fails collection, naming its file
+                    check_configuration(pset, config.parameters, top, lambda params, top=top: extract_interface(
+                        sources, top, defines=defines, include_dirs=include_dirs, parameters=params))
         except Llm4covError as exc:
             raise self.CollectError(str(exc)) from None
         for top in tops:
-            yield ClosureItem.from_parent(self, name=top, top=top)
+            if not config.parameter_sets:
+                yield ClosureItem.from_parent(self, name=top, top=top)
+            for pset in config.parameter_sets:
+                yield ClosureItem.from_parent(self, name=f"{top}[{pset.name}]", top=top, configuration=pset.name)
 
     class CollectError(Exception):
         pass
@@ -190,9 +202,10 @@ class RtlDesign(pytest.File):
 class ClosureItem(pytest.Item):
     """Close coverage on one top module with the configured policy."""
 
-    def __init__(self, *, top: str, **kwargs) -> None:
+    def __init__(self, *, top: str, configuration: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.top = top
+        self.configuration = configuration  # a parameter set's name (llm4cov.toml parameter_sets)
         self.add_marker("llm4cov")
 
     @property
@@ -208,7 +221,7 @@ class ClosureItem(pytest.Item):
         if evaluator is None:
             pytest.skip(f"llm4cov: {plugin.evaluator_error}")
         s = plugin.settings
-        design = load_design(self.path.parent, self.top)
+        design = load_design(self.path.parent, self.top, configuration=self.configuration)
         if s.target is not None:
             from dataclasses import replace
 
@@ -271,4 +284,4 @@ class ClosureItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, 0, f"llm4cov: {self.top}"
+        return self.path, 0, f"llm4cov: {self.name}"

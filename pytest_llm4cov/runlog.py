@@ -46,6 +46,7 @@ class RunRecord:
     target: float = 1.0
     split: str | None = None
     time: float = 0.0
+    configuration: dict[str, Any] | None = None  # the parameter set (name, parameters) the run built with
 
     def to_json(self) -> str:
         data = {"schema": SCHEMA, **self.__dict__}
