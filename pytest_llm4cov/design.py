@@ -57,6 +57,8 @@ class DesignConfig:
     waivers: tuple[Waiver, ...] = ()
     #: Leave code the elaboration proves unreachable (functions nothing calls) out of the score.
     exclude_unreachable: bool = True
+    #: Drive port groups that match AXI-Stream or APB with verification IP (built-in policy, policy/vip.py).
+    vip: bool = True
 
     @classmethod
     def known_keys(cls) -> tuple[str, ...]:
@@ -70,6 +72,7 @@ _KEY_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "reset": ((str,), "a port name (a string)"),
     "reset_active_low": ((bool,), "true or false"),
     "exclude_unreachable": ((bool,), "true or false"),
+    "vip": ((bool,), "true or false"),
     "parameters": ((dict,), "a table, e.g. parameters = {WIDTH = 8}"),
     "parameter_sets": ((list,), 'a list of tables, e.g. parameter_sets = [{name = "narrow", WIDTH = 1}]'),
     "defines": ((dict,), "a table, e.g. defines = {SIM = 1}"),

@@ -4,6 +4,8 @@ From the interface and the RTL it writes a readable cocotb testbench (clock, res
 polarity, corner values, biased random stimulus, holds for timeouts). From the observation it aims at
 holes: the uncovered source lines and Verilator's expression points name the constants and internal
 states that matter, which become more interesting values, guarded drive rules and longer runs.
+Port groups that match a standard interface (AXI-Stream, APB: ``vip.py``) are driven by verification
+IP (cocotbext-axi, cocotbext-apb) with the mined values as its data and addresses, not wire by wire.
 ``RandomPolicy`` renders the same template with every directed feature off: the baseline it must beat.
 """
 
@@ -21,6 +23,7 @@ from pytest_llm4cov.functional import missed_values
 from pytest_llm4cov.policy.coverpoints import INPUT_PREFIX, cover_points
 from pytest_llm4cov.policy.invariants import Invariants, infer_invariants
 from pytest_llm4cov.policy.rtl_facts import _CASE_ITEM, RtlFacts, Rule, mine_facts, rules_from_expressions
+from pytest_llm4cov.policy.vip import VipGroup, driven_inputs, match_groups, mined_values, with_settings
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
 
@@ -77,6 +80,14 @@ class Plan:
     rules: list[Rule] = field(default_factory=list)
     run_lengths: list[int] = field(default_factory=lambda: [1])
     phases: list[tuple[str, int, Any]] = field(default_factory=list)
+    #: Port groups driven by verification IP; their inputs get no per-wire stimulus.
+    vip: list[VipGroup] = field(default_factory=list)
+
+
+def wire_inputs(design: Design, plan: Plan) -> list:
+    """The data inputs the per-wire stimulus drives: all but those the plan's VIP groups own."""
+    owned = driven_inputs(plan.vip)
+    return [p for p in design.interface.data_inputs if p.name not in owned]
 
 
 def corner_values(width: int) -> list[int]:
@@ -93,7 +104,7 @@ def simulated_cycles(plan: Plan, design: Design) -> int:
     This is the stimulus budget: the random baseline gets exactly the built-in policy's, so a comparison
     of the two measures what the stimulus is, not how much of it there is.
     """
-    widths = [p.width for p in design.interface.data_inputs]
+    widths = [p.width for p in wire_inputs(design, plan)]
     has_reset = design.interface.reset is not None
 
     def reset(cycles: int) -> int:  # TB.reset: the reset held for `cycles`, then one settling step
@@ -147,7 +158,7 @@ def _value(v: int | str) -> str:
 def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
     iface = design.interface
     reset = iface.reset
-    inputs = {p.name: p.width for p in iface.data_inputs}
+    inputs = {p.name: p.width for p in wire_inputs(design, plan)}
     hexed = {k: [int(v) for v in vals] for k, vals in plan.interesting.items()}
     interesting = "{" + ", ".join(
         f"{k!r}: [" + ", ".join(hex(v) for v in vals) + "]" for k, vals in hexed.items()
@@ -173,12 +184,42 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "RUN_LENGTHS": _literal(plan.run_lengths),
         "PLAN": "[\n    " + ",\n    ".join(repr(p) for p in plan.phases) + ",\n]" if plan.phases else "[]",
         **_checks(design),
-        "COVER": _literal(cover_points(design, plan.interesting, _invariants(design))),
+        "COVER": _literal(cover_points(design, {**plan.interesting, **mined_values(plan.vip)}, _invariants(design))),
+        **_vip_code(plan.vip),
     }
     text = template()
     for key, value in fills.items():
         text = text.replace("{{" + key + "}}", value)
     return Testbench(text, module_name_for(design.top))
+
+
+def _vip_code(groups: list[VipGroup]) -> dict[str, str]:
+    """The imports, drivers and start of the verification IP, only in testbenches that use it."""
+    if not groups:
+        return {"VIP_IMPORTS": "", "VIP_TABLE": "", "VIP_SECTION": "", "VIP_START": ""}
+    rows = []
+    for g in groups:
+        settings = ", ".join(
+            f"{k!r}: [" + ", ".join(hex(v) if k != "lengths" else str(v) for v in vs) + "]" for k, vs in g.settings.items()
+        )
+        rows.append(f"    ({g.kind!r}, {g.prefix!r}, {{{settings}}}),")
+    table = _VIP_COMMENT + "VIP = [\n" + "\n".join(rows) + "\n]\n"
+    kinds = {g.kind for g in groups}
+    imports = ""
+    if "apb" in kinds:
+        imports += "from cocotbext.apb import Apb3Bus, ApbMaster\n"
+    if kinds & {"axis_source", "axis_sink"}:
+        imports += "from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource\n"
+    section = resources.files("pytest_llm4cov.policy").joinpath("templates/vip.py").read_text()
+    return {"VIP_IMPORTS": imports, "VIP_TABLE": table, "VIP_SECTION": section, "VIP_START": "    start_vip(tb)\n"}
+
+
+_VIP_COMMENT = """\
+# Port groups that match a standard interface, driven by verification IP instead of per-wire values:
+# (kind, name prefix, settings). axis_source: frames into the design (cocotbext-axi's AxiStreamSource);
+# axis_sink: frames out of it, with back-pressure (AxiStreamSink); apb: register writes and reads
+# (cocotbext-apb's ApbMaster). Their inputs are not in INPUTS. `vip = false` in llm4cov.toml turns this off.
+"""
 
 
 def _checks(design: Design) -> dict[str, str]:
@@ -292,14 +333,15 @@ class BuiltinPolicy(Policy):
         focus_values = focus_values or {}
         scale = min(self.max_scale, self.growth**refine)
         cycles = int(base_cycles(design) * scale)
-        inputs = [p.name for p in design.interface.data_inputs]
         interesting: dict[str, list[int]] = {}
-        for name in inputs:
+        for name in (p.name for p in design.interface.data_inputs):
             ordered = list(dict.fromkeys(focus_values.get(name, []) + facts.order.get(name, [])))
             if ordered:
                 interesting[name] = ordered[:MAX_VALUES_PER_INPUT]
-        mirrors = {k: sorted(v) for k, v in facts.mirrors.items() if k in inputs}
         rules = list(dict.fromkeys((focus_rules or []) + facts.rules))[:MAX_RULES]
+        vip, interesting, rules = self._vip(design, facts, interesting, rules)
+        inputs = [p.name for p in wire_inputs(design, Plan(seed, vip=vip))]
+        mirrors = {k: sorted(v) for k, v in facts.mirrors.items() if k in inputs}
         # Long counters are waited out as far as the run's time limit allows: the largest that fit.
         patterns = ("keep", "zero", "ones") if refine else ("keep", "zero")
         room = max(0, cycle_limit() - 4 * cycles)
@@ -335,7 +377,7 @@ class BuiltinPolicy(Policy):
             phases.append(("sequence", 16, None))
             phases.append(("random", cycles // 2, 0.8))
             # Counters that need many events in a row: random stimulus with one control input held.
-            controls = [p.name for p in design.interface.data_inputs if p.width == 1][:MAX_FROZEN]
+            controls = [p.name for p in wire_inputs(design, Plan(seed, vip=vip)) if p.width == 1][:MAX_FROZEN]
             freeze = max(200, min(3000, cycles // 2))
             for name in controls:
                 phases.append(("freeze", freeze, {name: 0}))
@@ -349,7 +391,35 @@ class BuiltinPolicy(Policy):
             rules=rules,
             run_lengths=[1, 1, 1, 2, 3, 4, 8, 16, 64],
             phases=phases,
+            vip=vip,
         )
+
+    @staticmethod
+    def _vip(
+        design: Design, facts: RtlFacts, interesting: dict[str, list[int]], rules: list[Rule]
+    ) -> tuple[list[VipGroup], dict[str, list[int]], list[Rule]]:
+        """The VIP groups (none with ``vip = false``), and the values and rules left to per-wire stimulus:
+        what the RTL compares a VIP-driven input with, and what a rule would drive on it, become the VIP's
+        data and addresses instead."""
+        groups = match_groups(design.interface) if design.config.vip else []
+        owned = driven_inputs(groups)
+        if not owned:
+            return [], interesting, rules
+        values = {k: list(v) for k, v in interesting.items() if k in owned}
+        kept: list[Rule] = []
+        for rule in rules:
+            for name, value in rule.drives:
+                if name in owned and isinstance(value, int):
+                    values.setdefault(name, [])
+                    if value not in values[name]:
+                        values[name].append(value)
+            drives = tuple((n, v) for n, v in rule.drives if n not in owned)
+            if drives:
+                kept.append(replace(rule, drives=drives))
+        bounds = {*facts.params.values(), *facts.timeouts, *facts.counters.values()}
+        bounds |= {v for vs in facts.internal_values.values() for v in vs}
+        groups = with_settings(groups, bounds, values)
+        return groups, {k: v for k, v in interesting.items() if k not in owned}, kept
 
 
 def _excerpt_line(wanted: bool, line: str) -> str:

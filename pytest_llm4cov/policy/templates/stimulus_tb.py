@@ -18,7 +18,7 @@ from cocotb.clock import Clock
 from cocotb.handle import ArrayObject
 from cocotb.triggers import FallingEdge, Timer
 from cocotb_coverage.coverage import CoverPoint
-
+{{VIP_IMPORTS}}
 SEED = {{SEED}}
 CLOCK = {{CLOCK}}  # None: a combinational design, stepped by time
 RESET = {{RESET}}  # None: the design has no reset
@@ -42,7 +42,7 @@ PLAN = {{PLAN}}
 # values some registers (FSM states) take after reset.
 RESET_VALUES = {{RESET_VALUES}}
 LEGAL = {{LEGAL}}
-# Functional coverage: point -> (signals, bins). One signal: its values; several: the tuple of their
+{{VIP_TABLE}}# Functional coverage: point -> (signals, bins). One signal: its values; several: the tuple of their
 # values (a handshake's (valid, ready)).
 COVER = {{COVER}}
 
@@ -77,6 +77,7 @@ class TB:
         self.dut = dut
         self.rng = random.Random(SEED)
         self.cycles = 0
+        self.quiet = False  # a hold phase keeps the inputs still: the verification IP (VIP) idles too
         if CLOCK:
             cocotb.start_soon(Clock(getattr(dut, CLOCK), 10, unit="ns").start())
 
@@ -220,7 +221,9 @@ class TB:
                 self.set(name, 0)
             elif pattern == "ones":
                 self.set(name, (1 << width) - 1)
+        self.quiet = True
         await self.step(cycles)
+        self.quiet = False
 
     async def pulse_phase(self, pulses, after):
         """Reset pulses with fresh input values (random, or all ones), each followed by ``after`` cycles
@@ -235,14 +238,14 @@ class TB:
             for value in values:
                 self.set(name, value)
                 await self.step(cycles_each)
-
+{{VIP_SECTION}}
 
 @cocotb.test()
 async def test_coverage_closure(dut):
     tb = TB(dut)
     await tb.reset()
     tb.check_outputs_known()
-    for kind, cycles, arg in PLAN:
+{{VIP_START}}    for kind, cycles, arg in PLAN:
         if kind == "corners":
             await tb.corner_phase()
         elif kind == "random":

@@ -1,0 +1,178 @@
+"""Port groups that match a standard interface, for the built-in policy to drive with verification IP.
+
+Random toggling of each wire rarely forms an AXI-Stream frame (``tvalid`` held until ``tready``, ``tlast``
+at its end) or a complete APB transfer; cocotbext-axi and cocotbext-apb drive those protocols the way a
+verification engineer does. Groups are matched by port names as those packages' bus objects find them
+(``AxiStreamBus.from_prefix(dut, "s_axis")`` looks up ``s_axis_tdata``, ``s_axis_tvalid``, ...):
+case-insensitive, ``prefix_signal`` or the bare signal name, with every mandatory signal present and each
+signal in the direction its role needs. A near miss (no ``tdata``, a ``tready`` the wrong way) is no match,
+and its ports stay with the per-wire random stimulus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_llm4cov.interface import DesignInterface, Port
+
+#: role -> (direction seen from the DUT for a group it receives on, mandatory)
+_AXIS = {
+    "tdata": ("input", True), "tvalid": ("input", True), "tready": ("output", True),
+    "tlast": ("input", False), "tkeep": ("input", False), "tuser": ("input", False),
+    "tid": ("input", False), "tdest": ("input", False),
+}
+# pslverr is left off the APB bus on purpose: cocotbext-apb raises on an error response it was not told
+# to expect, and which accesses a design refuses is what the stimulus explores, not what it knows.
+_APB = {
+    "psel": ("input", True), "penable": ("input", True), "pwrite": ("input", True), "paddr": ("input", True),
+    "pwdata": ("input", True), "prdata": ("output", True), "pready": ("output", True),
+    "pstrb": ("input", False), "pprot": ("input", False),
+}
+_FLIP = {"input": "output", "output": "input"}
+#: The most address bits an APB group may have for the master to draw addresses over (cocotbext-apb
+#: sizes nothing by it, but a 64-bit space is no range to sample).
+MAX_ADDRESS_BITS = 32
+
+
+@dataclass(frozen=True)
+class VipGroup:
+    """One interface instance: ``kind`` (axis_source: the DUT receives frames, axis_sink: it sends them,
+    apb: its register port), the name prefix as the RTL spells it, role -> port name, and the settings
+    the testbench's traffic takes (frame lengths, data values, addresses)."""
+
+    kind: str
+    prefix: str
+    ports: Mapping[str, str]
+    #: The DUT inputs among ``ports``: the VIP drives them, so per-wire stimulus leaves them alone.
+    driven: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_table(self) -> tuple[str, str, dict[str, Any]]:
+        return (self.kind, self.prefix, dict(self.settings))
+
+
+def _lookup(ports: Mapping[str, Port], prefix: str, signal: str) -> Port | None:
+    return ports.get(f"{prefix}_{signal}".lower() if prefix else signal)
+
+
+def _prefixes(iface: DesignInterface, signal: str) -> list[str]:
+    """Prefixes as the RTL spells them, from ports named ``<prefix>_<signal>`` or ``<signal>`` itself."""
+    out = []
+    for p in iface.ports:
+        low = p.name.lower()
+        if low == signal:
+            out.append("")
+        elif low.endswith("_" + signal):
+            out.append(p.name[: -len(signal) - 1])
+    return out
+
+
+def _group(
+    iface: DesignInterface, ports: Mapping[str, Port], prefix: str, spec: Mapping[str, tuple[str, bool]], flip: bool
+) -> dict[str, str] | None:
+    """role -> port name when every mandatory role is there in its direction (``flip``: seen from the
+    other side); optional roles in the wrong direction are left out. The clock and reset belong to no bus."""
+    special = {iface.clock, iface.reset.name if iface.reset else None}
+    found: dict[str, str] = {}
+    for role, (direction, mandatory) in spec.items():
+        want = _FLIP[direction] if flip else direction
+        port = _lookup(ports, prefix, role)
+        if port is None or port.direction != want or port.name in special or port.elements > 1:
+            if mandatory:
+                return None
+            continue
+        found[role] = port.name
+    return found
+
+
+def match_groups(iface: DesignInterface) -> list[VipGroup]:
+    """Every AXI-Stream port (both directions) and APB slave port of ``iface`` that VIP can drive.
+
+    A design without a clock has none: the VIP is clocked. A group whose widths the VIP cannot take
+    (tkeep not dividing tdata, APB data not whole bytes, a multi-bit psel) is left to per-wire stimulus.
+    """
+    if iface.clock is None:
+        return []
+    ports = {p.name.lower(): p for p in iface.ports}
+    groups: list[VipGroup] = []
+    taken: set[str] = set()
+    for prefix in dict.fromkeys(_prefixes(iface, "tdata")):
+        for kind, flip in (("axis_source", False), ("axis_sink", True)):
+            found = _group(iface, ports, prefix, _AXIS, flip)
+            if found is None or taken & set(found.values()):
+                continue
+            data = ports[found["tdata"].lower()]
+            keep = ports[found["tkeep"].lower()] if "tkeep" in found else None
+            if keep is not None and data.width % keep.width:
+                continue
+            groups.append(VipGroup(kind, prefix, found, _inputs(found, ports)))
+            taken.update(found.values())
+    for prefix in dict.fromkeys(_prefixes(iface, "psel")):
+        found = _group(iface, ports, prefix, _APB, False)
+        if found is None or taken & set(found.values()):
+            continue
+        data = ports[found["pwdata"].lower()]
+        addr = ports[found["paddr"].lower()]
+        if (ports[found["psel"].lower()].width != 1 or data.width % 8 or ports[found["prdata"].lower()].width
+                != data.width or addr.width > MAX_ADDRESS_BITS):
+            continue
+        if "pstrb" in found and ports[found["pstrb"].lower()].width * 8 != data.width:
+            del found["pstrb"]  # cocotbext-apb asserts one strobe per byte; such a pstrb stays per-wire
+        groups.append(VipGroup("apb", prefix, found, _inputs(found, ports)))
+        taken.update(found.values())
+    return groups
+
+
+def _inputs(found: Mapping[str, str], ports: Mapping[str, Port]) -> tuple[str, ...]:
+    return tuple(name for name in found.values() if ports[name.lower()].direction == "input")
+
+
+def driven_inputs(groups: Sequence[VipGroup]) -> set[str]:
+    return {name for g in groups for name in g.driven}
+
+
+#: The longest frame a source sends (beats, or bytes with tkeep): lengths past it take too many cycles.
+MAX_FRAME = 1024
+#: Values per list in a group's settings (the testbench draws from them at random).
+MAX_VALUES = 32
+
+
+def frame_lengths(bounds: set[int]) -> list[int]:
+    """One beat, a few, and each bound the RTL has (a depth, a length it compares with) with the
+    lengths either side of it: a frame that just fits, and one that is one beat too long."""
+    lengths = {1, 2, 3, 4, 8}
+    for b in bounds:
+        if 2 <= b <= MAX_FRAME:
+            lengths |= {b - 1, b, b + 1}
+    return sorted(lengths)
+
+
+def with_settings(groups: Sequence[VipGroup], bounds: set[int], values: Mapping[str, Sequence[int]]) -> list[VipGroup]:
+    """``groups`` with the settings their traffic takes: frame lengths from ``bounds`` (numbers the RTL
+    compares or sizes with), data values and register addresses from ``values`` (per DUT input: what the
+    RTL compares it with, uncovered points' values first)."""
+    out = []
+    for g in groups:
+        def mined(role: str, g: VipGroup = g) -> list[int]:
+            return [int(v) for v in values.get(g.ports.get(role, ""), [])][:MAX_VALUES]
+
+        if g.kind == "axis_source":
+            settings: dict[str, Any] = {"lengths": frame_lengths(bounds), "values": mined("tdata")}
+        elif g.kind == "apb":
+            settings = {"addresses": mined("paddr"), "values": mined("pwdata")}
+        else:
+            settings = {}
+        out.append(VipGroup(g.kind, g.prefix, g.ports, g.driven, settings))
+    return out
+
+
+def mined_values(groups: Sequence[VipGroup]) -> dict[str, list[int]]:
+    """DUT input -> the values its group's traffic favours (for the functional ``in_`` points)."""
+    out: dict[str, list[int]] = {}
+    for g in groups:
+        for role, key in (("tdata", "values"), ("paddr", "addresses"), ("pwdata", "values")):
+            if role in g.ports and g.settings.get(key):
+                out[g.ports[role]] = list(g.settings[key])
+    return out
