@@ -151,7 +151,9 @@ def add_expert_examples(work: Any, index: Any, folders: Sequence[Path], records:
     evaluator = work.evaluator
     logged: dict[str, list[RunRecord]] = {}
     for r in records:
-        if r.policy.get("name") in ("builtin",) and r.observation.get("outcome"):
+        # A hybrid run's step 0 is the built-in scaffold alone, so hybrid logs give built-in states too.
+        name = r.policy.get("name")
+        if (name == "builtin" or (name == "hybrid" and r.step == 0)) and r.observation.get("outcome"):
             logged.setdefault(r.design, []).append(r)
     progress = StageProgress("experts", len(with_tests), unit="designs")
     for n, (folder, files) in enumerate(with_tests, 1):

@@ -57,7 +57,7 @@ class SftConfig:
     weight_decay: float = option(0.0, "AdamW weight decay")
     max_seq_tokens: int = option(2048, "drop examples longer than this (prompt + reply), counted before training")
     bf16: bool = option(False, "bfloat16 training (GPUs; no gain on AVX2 CPUs)")
-    gradient_checkpointing: bool = option(False, "recompute activations (less memory, ~30% slower)")
+    gradient_checkpointing: bool = option(False, "recompute activations (less memory, about a third slower)")
     threads: int = option(0, "torch CPU threads (0: torch's default)")
     save_steps: int = option(10, "checkpoint every this many optimizer steps")
     logging_steps: int = option(1, "log the loss every this many optimizer steps")
