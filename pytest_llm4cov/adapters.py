@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -39,6 +39,9 @@ class ShippedAdapter:
     path: Path  # the GGUF adapter
     base: str  # what the card says the base is
     base_fingerprint: str
+    #: the prompt settings its training examples were rendered with (``hybrid_prompt_tokens``...): a student
+    #: sees at inference the prompt it learned from, so these replace the defaults when it is applied
+    inference: dict = field(default_factory=dict)
 
 
 def adapters_dir() -> Path:
@@ -55,7 +58,9 @@ def shipped() -> list[ShippedAdapter]:
             data = json.loads(card.read_text())
             path = card.with_name(str(data["adapter_file"]))
             if path.is_file():
-                out.append(ShippedAdapter(card.stem, path, str(data.get("base", "?")), str(data["base_fingerprint"])))
+                inference = {k: int(v) for k, v in (data.get("inference") or {}).items()}
+                base = str(data.get("base", "?"))
+                out.append(ShippedAdapter(card.stem, path, base, str(data["base_fingerprint"]), inference))
         except (OSError, ValueError, KeyError, TypeError):
             continue  # a broken card ships nothing; the model runs without an adapter
     return out
@@ -78,3 +83,19 @@ def choose_adapter(model_path: str | os.PathLike[str], requested: str | None) ->
     return None, (
         f"adapter: none applied: {Path(model_path).name} is not the base any shipped adapter was trained on ({names})"
     )
+
+
+def inference_settings(adapter_path: str | os.PathLike[str] | None) -> dict[str, int]:
+    """The prompt settings on the card of the adapter at ``adapter_path``: a shipped one's, or those of a
+    ``model-card.json`` beside an exported one; {} when there is no card."""
+    if adapter_path is None:
+        return {}
+    path = Path(adapter_path).resolve()
+    for adapter in shipped():
+        if adapter.path.resolve() == path:
+            return dict(adapter.inference)
+    card = path.with_name("model-card.json")
+    try:
+        return {k: int(v) for k, v in (json.loads(card.read_text()).get("inference") or {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}

@@ -63,6 +63,11 @@ class CurateConfig:
     hybrid_prompt_tokens: int = option(4096, "the student's hybrid prompt cap")
     tokenizer: str = option("", "count tokens with this tokenizer (HF directory or GGUF file; '' estimates)")
     max_prompt_tokens: int = option(0, "drop examples with longer prompts (training cost; 0: no cap)")
+    clean_examples: int = option(
+        0,
+        "hybrid: also keep up to this many steps per design whose new scenarios all ran clean but added "
+        "no coverage (kind 'clean': they teach the scenario contract, not coverage; 0: none)",
+    )
     timeout_s: float = option(120.0, "wall-clock limit of one expert-test simulation")
     out: str = option("trainer-out/curate/examples.jsonl", "the examples written")
 
@@ -72,6 +77,7 @@ class CurateConfig:
         check(not bad and bool(self.modes), "modes", f"must name model and/or hybrid, got {self.modes}")
         check(self.n_ctx > self.max_tokens, "n_ctx", f"must exceed max_tokens ({self.max_tokens}), got {self.n_ctx}")
         check(self.max_prompt_tokens >= 0, "max_prompt_tokens", f"must be >= 0, got {self.max_prompt_tokens}")
+        check(self.clean_examples >= 0, "clean_examples", f"must be >= 0, got {self.clean_examples}")
 
     @property
     def prompt_settings(self) -> PromptSettings:
@@ -176,6 +182,39 @@ def scenarios_gain(t: Transition, design: Any, work: Curation) -> tuple[str, flo
     return improvement(record_of(design, obs, control, "control", "control"), t.child)
 
 
+def add_clean_examples(work: Curation, index: DesignIndex, clean: dict[tuple, list[Transition]], gained: set) -> None:
+    """Hybrid steps whose new scenarios all ran clean, one per state no coverage-gaining example was kept
+    for, up to ``clean_examples`` per design: a small model first has to write scenarios that run at all
+    (the base 0.5B's run clean in about a quarter of its steps), and the teacher's clean replies show the
+    contract on the student's own prompts. Kind ``clean``, gain 0, counted apart in the report's
+    ``by_kind``; their transitions are also counted under the rejection filter's drops."""
+    per_design: Counter[str] = Counter()
+    ordered = sorted(clean.items(), key=lambda kv: (kv[1][0].design, kv[1][0].child.run_id, kv[1][0].child.step))
+    for key, steps in ordered:
+        if key in gained:
+            continue
+        design = index.get(steps[0].design, steps[0].child.rtl_hash)
+        if design is None:
+            work.drop("design not in the corpus, or its RTL changed since the run")
+            continue
+        found = None
+        for t in steps:
+            target, why = target_of(t, design)
+            if target is not None:
+                found = (t, target)
+                break
+        if found is None:
+            work.drop(f"clean: {why}")
+            continue
+        if per_design[design.name] >= work.config.clean_examples:
+            work.drop("clean: over clean_examples for the design")
+            continue
+        t, target = found
+        policy = t.child.policy.get("name", "?")
+        if work.add(work.example(t, design, "clean", 0.0, target, f"teacher:{policy}")):
+            per_design[design.name] += 1
+
+
 def curate(config: CurateConfig) -> Path:
     """Write the curated examples and ``<out>.report.json``; returns the examples' path."""
     out = Path(config.out)
@@ -195,6 +234,7 @@ def curate(config: CurateConfig) -> Path:
     excluded = {o.design for o in table if o.rouge_l >= config.contamination} | eval_names
 
     best: dict[tuple, tuple[float, Transition, str]] = {}
+    clean: dict[tuple, list[Transition]] = {}  # every hybrid model step, per state: the format examples' pool
     all_t = list(transitions(records))
     for t in all_t:
         if t.mode not in config.modes:
@@ -203,6 +243,8 @@ def curate(config: CurateConfig) -> Path:
         if t.design in excluded:
             work.drop("eval design or too close to one (contamination)")
             continue
+        if config.clean_examples and t.mode == "hybrid" and complete(t.parent) and t.child.proposal.get("model_called"):
+            clean.setdefault(state_key(t), []).append(t)
         verdict = improvement(t.parent, t.child)
         if verdict is None:
             work.drop("no improvement (rejection filter)")
@@ -218,6 +260,7 @@ def curate(config: CurateConfig) -> Path:
         else:
             work.drop("a larger improvement from the same state was kept")
 
+    gained: set[tuple] = set()  # states a coverage-gaining example was kept for
     progress = StageProgress("curate", len(best), unit="states")
     for n, (gain, t, kind) in enumerate(best.values(), 1):
         design = index.get(t.design, t.child.rtl_hash)
@@ -235,9 +278,12 @@ def curate(config: CurateConfig) -> Path:
                 continue
             gain = verdict[1]
         policy = t.child.policy.get("name", "?")
-        work.add(work.example(t, design, kind, gain, target, f"teacher:{policy}"))
+        if work.add(work.example(t, design, kind, gain, target, f"teacher:{policy}")):
+            gained.add(state_key(t))
         progress.update(n, t.design)
     progress.close()
+    if config.clean_examples:
+        add_clean_examples(work, index, clean, gained)
 
     if config.experts:
         from trainer.expert import add_expert_examples

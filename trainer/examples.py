@@ -106,7 +106,9 @@ def new_scenario_pieces(parent_tb: str, child_tb: str, design: Design) -> list[A
     from pytest_llm4cov.scenarios import constants_block, pieces_of
 
     old = {p.name for p in pieces_of(parent_tb)} if parent_tb else set()
-    consts = {ln.strip() for ln in constants_block(rtl_constants(design), child_tb).splitlines()}
+    # The splice writes the RTL's constants before the pieces; they are the harness's, not the reply's.
+    # (Against the child they would all be "taken", so the block is made without a scaffold.)
+    consts = {ln.strip() for ln in constants_block(rtl_constants(design), "").splitlines()}
     return [p for p in pieces_of(child_tb) if p.name not in old and (p.runs or p.source.strip() not in consts)]
 
 
@@ -123,7 +125,7 @@ class Example:
     messages: list[dict[str, str]]
     target: str
     source: str  # "teacher:<policy>", "expert:<file>", "synthesize:<policy>"
-    kind: str  # "start", "fix", "improve", "expert"
+    kind: str  # "start", "fix", "improve", "expert", "clean" (hybrid: ran clean, no gain; opt-in)
     gain: float
     score_before: float
     score_after: float

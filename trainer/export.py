@@ -226,8 +226,32 @@ def model_card(train: Path, base_gguf: str, produced: dict[str, Any]) -> dict[st
         "losses": summary.get("losses", [])[-20:],
         "config": summary.get("config"),
     }
+    inference = prompt_settings_of((summary.get("config") or {}).get("examples") or [])
+    if inference:
+        card["inference"] = inference
     for name in ("data.json", "stages.json"):
         extra = train / name
         if extra.is_file():
             card[name.split(".")[0]] = json.loads(extra.read_text())
     return card
+
+
+#: The prompt settings a student must see at inference (curate's, recorded beside its examples).
+INFERENCE_KEYS = ("hybrid_prompt_tokens",)
+
+
+def prompt_settings_of(example_files: list[str]) -> dict[str, int]:
+    """The hybrid prompt settings the training examples were rendered with (``<examples>.config.json``,
+    written by curate); the plugin applies them with the adapter. Examples rendered with different
+    settings are an error: one adapter learns one prompt."""
+    found: dict[str, int] = {}
+    for name in example_files:
+        config = Path(name).with_name(Path(name).name + ".config.json")
+        if not config.is_file():
+            continue  # examples made elsewhere: the plugin's defaults apply
+        data = json.loads(config.read_text()).get("config") or {}
+        mine = {k: int(data[k]) for k in INFERENCE_KEYS if k in data}
+        if found and mine and mine != found:
+            raise Llm4covError(f"export: {config} renders prompts with {mine}, another example file with {found}")
+        found = found or mine
+    return found

@@ -57,11 +57,16 @@ class HybridPolicy(Policy):
         model: ModelPolicy,
         *,
         max_tokens: int | None = None,
-        prompt_tokens: int = DEFAULT_PROMPT_TOKENS,
+        prompt_tokens: int | None = None,
         scaffold: BuiltinPolicy | None = None,
     ) -> None:
+        from pytest_llm4cov.adapters import inference_settings
+
         self.model = model
         self.max_tokens = max_tokens or model.sampling.max_tokens
+        if prompt_tokens is None:  # a trained adapter sees the prompt cap its examples were rendered with
+            trained = inference_settings(getattr(model, "lora_path", None))
+            prompt_tokens = trained.get("hybrid_prompt_tokens", DEFAULT_PROMPT_TOKENS)
         self.prompt_tokens = min(prompt_tokens, model.n_ctx - self.max_tokens - TEMPLATE_OVERHEAD)
         self.scaffold = scaffold or BuiltinPolicy()
 

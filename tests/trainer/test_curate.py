@@ -146,3 +146,25 @@ def test_hybrid_prompts_render_byte_identical(evaluator, tmp_path):
     for t, shown in zip(called, backend.prompts, strict=True):
         state = state_of(t.parent, design)
         assert render_state(state, "hybrid", settings, backend.count_tokens).as_list() == shown
+
+
+@pytest.mark.simulator
+def test_clean_examples_are_opt_in_and_kept_apart(evaluator, tmp_path):
+    """A scenario that runs clean and adds nothing is no coverage example; with clean_examples it becomes
+    one of kind 'clean' (the scenario contract), from the state the model saw, with the reply it gave."""
+    from pytest_llm4cov import Llm4covError
+
+    design = load_design(DESIGNS / "seq_detect")  # the scaffold alone leaves points open
+    backend = ScriptedPolicy([CONTROL_REPLY])
+    log = tmp_path / "runlog.jsonl"
+    run_loop(design, HybridPolicy(backend, max_tokens=512), evaluator, iterations=2, seed=0, log=RunLogWriter(log))
+    config = dict(runlogs=[str(log)], corpus=[str(DESIGNS)], experts=False, modes=["hybrid"], n_ctx=backend.n_ctx)
+    with pytest.raises(Llm4covError, match="no example survived"):
+        curate(CurateConfig(**config, out=str(tmp_path / "none.jsonl")))
+    out = curate(CurateConfig(**config, clean_examples=1, out=str(tmp_path / "clean.jsonl")))
+    (example,) = read_examples(out)
+    assert example.kind == "clean" and example.gain == 0.0
+    assert example.target == CONTROL_REPLY.strip()
+    assert example.messages == backend.prompts[0]
+    report = json.loads((tmp_path / "clean.jsonl.report.json").read_text())
+    assert report["by_kind"] == {"clean": 1}

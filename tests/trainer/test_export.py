@@ -53,24 +53,28 @@ def test_export_without_training_output_is_one_clear_error(tmp_path):
 
 def test_shipped_adapter_applies_only_to_its_base(exported, tiny_gguf, tmp_path, monkeypatch):
     from pytest_llm4cov.adapters import choose_adapter, shipped
-    from pytest_llm4cov.policy.model import build_model_policy
+    from pytest_llm4cov.policy.hybrid import DEFAULT_PROMPT_TOKENS, HybridPolicy
+    from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, build_model_policy
     from trainer.export import ship
 
     monkeypatch.setenv("LLM4COV_ADAPTERS_DIR", str(tmp_path / "trained"))
     card = json.loads((exported.parent / "model-card.json").read_text())
-    ship(exported, card, "tiny-student")
+    ship(exported, {**card, "inference": {"hybrid_prompt_tokens": 1200}}, "tiny-student")
     (only,) = shipped()
     assert only.name == "tiny-student" and only.path.read_bytes() == exported.read_bytes()
-    # the base it was trained on: applied without asking
+    # the base it was trained on: applied without asking, with the prompt cap it was trained on
     policy = build_model_policy(str(tiny_gguf), max_tokens=8, n_ctx=2048, threads=1)
     try:
         assert policy.lora_path == only.path
+        assert HybridPolicy(policy).prompt_tokens == 1200
+        assert HybridPolicy(policy, prompt_tokens=1000).prompt_tokens == 1000  # asked for: asked wins
     finally:
         policy.close()
     # switched off on request
     policy = build_model_policy(str(tiny_gguf), adapter="none", max_tokens=8, n_ctx=2048, threads=1)
     try:
         assert policy.lora_path is None
+        assert HybridPolicy(policy).prompt_tokens == min(DEFAULT_PROMPT_TOKENS, 2048 - 8 - TEMPLATE_OVERHEAD)
     finally:
         policy.close()
     # another file: not applied, and one line says why
@@ -102,3 +106,19 @@ def test_full_finetune_exports_a_whole_model(tiny_set, tmp_path):  # noqa: F811
     assert final.name == "model" and (final / "config.json").is_file()
     gguf = export_gguf(ExportConfig(train_dir=str(train), out=str(tmp_path / "export")))
     assert gguf.name == "model-f16.gguf" and gguf.read_bytes()[:4] == b"GGUF"
+
+
+def test_card_carries_the_prompt_cap_the_examples_were_rendered_with(tmp_path):
+    from pytest_llm4cov import Llm4covError
+    from trainer.export import prompt_settings_of
+
+    def examples(name, cap):
+        path = tmp_path / name
+        path.write_text("")
+        path.with_name(name + ".config.json").write_text(json.dumps({"config": {"hybrid_prompt_tokens": cap}}))
+        return str(path)
+
+    a, b = examples("a.jsonl", 2048), examples("b.jsonl", 2048)
+    assert prompt_settings_of([a, b, str(tmp_path / "made-elsewhere.jsonl")]) == {"hybrid_prompt_tokens": 2048}
+    with pytest.raises(Llm4covError, match="another example file"):
+        prompt_settings_of([a, examples("c.jsonl", 4096)])
