@@ -153,9 +153,9 @@ def row_policy(row: str, config: EvaluateConfig) -> Any:
     if kind == "teacher":
         if not config.teacher:
             raise Llm4covError("evaluate: row teacher needs teacher = a model (FILE.gguf, a HF directory, openai:URL)")
-        model, adapter = config.teacher, None
+        model, adapter = config.teacher, "none"
     elif kind == "base" and config.base_model:
-        model, adapter = config.base_model, None
+        model, adapter = config.base_model, "none"
     elif kind == "trained" and config.trained_model:
         model, adapter = config.trained_model, None
     else:
@@ -164,7 +164,7 @@ def row_policy(row: str, config: EvaluateConfig) -> Any:
         from trainer.export import base_gguf_path
 
         model = base_gguf_path(config.base_gguf)
-        adapter = None
+        adapter = "none"  # the base as it is, even where a shipped adapter was trained on it
         if kind == "trained":
             if not config.adapter or not Path(config.adapter).is_file():
                 raise Llm4covError(
@@ -172,8 +172,7 @@ def row_policy(row: str, config: EvaluateConfig) -> Any:
                 )
             adapter = config.adapter
     options: dict[str, Any] = {"model": model, "n_ctx": config.n_ctx}
-    if adapter:
-        options["adapter"] = adapter
+    options["adapter"] = adapter  # "none": not even a shipped adapter trained on this base
     if config.threads:
         options["threads"] = config.threads
     if mode == "model":

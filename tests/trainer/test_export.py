@@ -70,6 +70,14 @@ def test_shipped_adapter_applies_only_to_its_base(exported, tiny_gguf, tmp_path,
         assert HybridPolicy(policy, prompt_tokens=1000).prompt_tokens == 1000  # asked for: asked wins
     finally:
         policy.close()
+    # the evaluation's base row is the base as it is, shipped adapter or not
+    from trainer.evaluate import EvaluateConfig, row_policy
+
+    base = row_policy("base-hybrid", EvaluateConfig(base_gguf=str(tiny_gguf), n_ctx=2048, threads=1))
+    try:
+        assert base.model.lora_path is None
+    finally:
+        base.close()
     # switched off on request
     policy = build_model_policy(str(tiny_gguf), adapter="none", max_tokens=8, n_ctx=2048, threads=1)
     try:
