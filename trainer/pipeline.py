@@ -88,7 +88,11 @@ def _collect(name, table, out, ctx, origin, run, *, student: bool = False):
     config = from_mapping(CollectConfig, table, origin)
     if run:
         collect(config)
-    ctx["student_logs" if student else "logs"] = [config.out]
+    if student:
+        ctx["student_logs"] = [config.out]
+    else:  # consecutive collects (collect, collect1: other corpora, other teachers) are curated together
+        ctx["collect_logs"] = [*ctx.get("collect_logs", []), config.out]
+        ctx["logs"] = list(ctx["collect_logs"])
 
 
 def _student(name, table, out, ctx, origin, run):

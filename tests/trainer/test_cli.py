@@ -70,10 +70,16 @@ def test_pipeline_file_errors_name_the_problem(tmp_path):
         run_pipeline(cfg)
 
 
-@pytest.mark.parametrize("preset", ["tiny", "cpu-0.5b", "gpu-4b"])
+@pytest.mark.parametrize("preset", ["tiny", "cpu-0.5b", "cpu-0.5b-stage0", "gpu-4b"])
 def test_presets_are_valid(preset, tmp_path, capsys):
     """Every stage table of each preset is a valid config and the stages wire up (nothing runs)."""
     ctx = run_pipeline(ROOT / "trainer" / "configs" / f"{preset}.toml", out=str(tmp_path), dry_run=True)
     assert ctx["adapter_gguf"].startswith(str(tmp_path))
     assert "skipped: wiring only" in capsys.readouterr().out
     assert not any(tmp_path.iterdir())
+
+
+def test_consecutive_collects_are_curated_together(tmp_path):
+    """Stage 0 of the CPU student collects twice (bundled train split, real-world train half): curate reads both."""
+    ctx = run_pipeline(ROOT / "trainer" / "configs" / "cpu-0.5b-stage0.toml", out=str(tmp_path), dry_run=True)
+    assert ctx["logs"] == [str(tmp_path / "collect" / "runlog.jsonl"), str(tmp_path / "collect1" / "runlog.jsonl")]
