@@ -58,10 +58,9 @@ def shipped() -> list[ShippedAdapter]:
             data = json.loads(card.read_text())
             path = card.with_name(str(data["adapter_file"]))
             if path.is_file():
-                inference = {k: int(v) for k, v in (data.get("inference") or {}).items()}
                 base = str(data.get("base", "?"))
-                out.append(ShippedAdapter(card.stem, path, base, str(data["base_fingerprint"]), inference))
-        except (OSError, ValueError, KeyError, TypeError):
+                out.append(ShippedAdapter(card.stem, path, base, str(data["base_fingerprint"]), _inference(data)))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # a broken card ships nothing; the model runs without an adapter
     return out
 
@@ -94,8 +93,12 @@ def inference_settings(adapter_path: str | os.PathLike[str] | None) -> dict[str,
     for adapter in shipped():
         if adapter.path.resolve() == path:
             return dict(adapter.inference)
-    card = path.with_name("model-card.json")
     try:
-        return {k: int(v) for k, v in (json.loads(card.read_text()).get("inference") or {}).items()}
+        return _inference(json.loads(path.with_name("model-card.json").read_text()))
     except (OSError, ValueError, TypeError, AttributeError):
         return {}
+
+
+def _inference(card: dict) -> dict[str, int]:
+    """A model card's ``inference`` table (prompt settings), as integers."""
+    return {k: int(v) for k, v in (card.get("inference") or {}).items()}
