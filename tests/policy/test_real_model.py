@@ -96,3 +96,22 @@ def test_hybrid_mode_on_a_clocked_design(real_gguf, evaluator, tmp_path):
     assert model_step.observation["outcome"] == "passed"  # the scaffold runs whatever the model wrote
     _check_repair(model_step)
     assert result.score >= result.steps[0].observation.score
+
+
+def test_shipped_adapter_applies_to_its_base_and_writes_clean_scenarios(real_gguf, evaluator, tmp_path):
+    """The adapter in pytest_llm4cov/trained/ is chosen for the 0.5B GGUF it was trained on, brings its
+    card's prompt cap, and its scenarios run clean (the base's did in 1 of 10 steps; see the card)."""
+    from pytest_llm4cov.adapters import choose_adapter, shipped
+    from pytest_llm4cov.policy.hybrid import HybridPolicy
+    from pytest_llm4cov.policy.llamacpp import LlamaCppPolicy
+    from trainer.evaluate import ran_clean
+
+    chosen, note = choose_adapter(real_gguf, None)
+    assert chosen is not None, note
+    card = next(a for a in shipped() if str(a.path) == chosen)
+    policy = HybridPolicy(LlamaCppPolicy(real_gguf, n_ctx=8192, threads=os.cpu_count(), lora_path=chosen))
+    assert policy.prompt_tokens == card.inference["hybrid_prompt_tokens"]
+    result, records = _run_two_steps("combo_lock", policy, evaluator, tmp_path)
+    assert records[1].proposal["model_called"]
+    assert records[1].proposal["new_scenarios"]
+    assert ran_clean(result.steps[1])
