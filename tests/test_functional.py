@@ -206,3 +206,9 @@ def test_full_and_empty_crosses_see_the_flag_as_the_clock_edge_did(evaluator):
     assert dict(per["sync_fifo.cross_full_wr_en"]["bins"])["(1, 1)"] == 1
     assert dict(per["sync_fifo.cross_empty_rd_en"]["bins"])["(1, 1)"] == 1
     assert dict(per["sync_fifo.cross_full_wr_en"]["bins"])["(1, 0)"] > 0
+
+
+def test_a_missed_arc_reads_as_the_rtl_names_its_states():
+    arcs = FunctionalCoverage((Bin("h.arc_state", "'S_IDLE=0 -> S_RUN=1'", 4),
+                               Bin("h.arc_state", "'S_RUN=1 -> S_ERR=3'", 0)))
+    assert "- h.arc_state: 1/2 bins hit; never seen: 'S_RUN=1 -> S_ERR=3'" in feedback_block(arcs)
