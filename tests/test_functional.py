@@ -129,3 +129,86 @@ def test_missed_bins_reach_the_model_feedback_and_the_hybrid_prompt():
     line = "state_s3_kop: 1/2 bins hit; never seen: 2"
     assert line in render_feedback(state, (20, 20, 5))[0]
     assert line in render_hybrid_feedback(state, [], {}, (20, 5))[0]
+
+
+def test_fsm_arcs_and_fifo_crosses_are_declared_from_the_rtl():
+    handshake = get_policy("builtin").propose(State(load_design(DESIGNS / "handshake_ctrl")), 0).testbench.source
+    assert "ARCS = {'arc_state': ('state',\n" in handshake
+    assert "(1, 3): 'S_WAIT_H=1 -> S_ERR=3'" in handshake  # named by the RTL's localparams
+    assert "(0, 3)" not in handshake  # the RTL writes no such arc
+    fifo = get_policy("builtin").propose(State(load_design(DESIGNS / "sync_fifo")), 0).testbench.source
+    assert "'cross_full_wr_en': ('full', 'wr_en', [(1, 1), (1, 0)])" in fifo
+    assert "'cross_empty_rd_en': ('empty', 'rd_en', [(1, 1), (1, 0)])" in fifo
+    assert "ARCS = {}" in fifo
+
+
+@pytest.mark.simulator
+def test_fsm_arcs_are_sampled_as_previous_and_current_state(simulator, build_cache):
+    from pytest_llm4cov.evaluator import Evaluator
+    from pytest_llm4cov.sandbox import Limits
+
+    design = load_design(DESIGNS / "handshake_ctrl")
+    evaluator = Evaluator(simulator, cache_dir=build_cache, limits=Limits(wall_s=90))  # a full built-in run
+    obs = evaluator.evaluate(design.build, get_policy("builtin").propose(State(design), 0).testbench)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    arcs = obs.functional.per_point()["handshake_ctrl.arc_state"]
+    assert arcs["total"] == 6
+    hits = dict(arcs["bins"])
+    # A full handshake is IDLE -> WAIT_H -> WAIT_L -> IDLE: each arc as often as the one before it, give or
+    # take the one cut off by a reset or the end of the run.
+    idle_h, h_l, l_idle = (hits[f"'{a}'"] for a in ("S_IDLE=0 -> S_WAIT_H=1", "S_WAIT_H=1 -> S_WAIT_L=2",
+                                                     "S_WAIT_L=2 -> S_IDLE=0"))
+    assert idle_h > 10
+    assert idle_h >= h_l >= l_idle >= h_l - 20
+    for missed in arcs["missed"]:
+        assert f"arc_state: {arcs['hit']}/6 bins hit; never seen: {missed}" in feedback_block(obs.functional)
+
+
+FIFO_SCENARIOS = '''```python
+async def scenario_fill(tb, dut):
+    """eight writes fill the FIFO: the eighth is a write into a FIFO not yet full"""
+    tb.set("wr_en", 1)
+    await tb.step(8)
+    tb.set("wr_en", 0)
+    await tb.step(3)
+    assert tb.read("full") == 1
+
+
+async def scenario_overflow(tb, dut):
+    """a ninth write while full, then a read while empty after draining"""
+    tb.set("wr_en", 1)
+    await tb.step(9)
+    tb.set("wr_en", 0)
+    tb.set("rd_en", 1)
+    await tb.step(9)
+    tb.set("rd_en", 0)
+    await tb.step(2)
+```'''
+
+
+@pytest.mark.simulator
+def test_full_and_empty_crosses_see_the_flag_as_the_clock_edge_did(evaluator):
+    """Only the ninth write meets a full FIFO, only the ninth read an empty one: a flag sampled after the
+    edge would count the eighth write (the one that fills it) too."""
+    import re
+
+    from pytest_llm4cov.scenarios import parse_scenarios, splice
+
+    design = load_design(DESIGNS / "sync_fifo")
+    scaffold = get_policy("builtin").propose(State(design), 0).testbench
+    bare = re.sub(r"^PLAN = \[\n.*?^\]\n", "PLAN = []\n", scaffold.source, count=1, flags=re.S | re.M)
+    assert "PLAN = []\n" in bare  # only the scenarios drive the FIFO
+    source = splice(bare, parse_scenarios(FIFO_SCENARIOS).pieces)
+    obs = evaluator.evaluate(design.build, Testbench(source, scaffold.module))
+    assert obs.outcome is Outcome.PASSED, obs.error
+    assert "scenario scenario_fill ok" in obs.notes and "scenario scenario_overflow ok" in obs.notes
+    per = obs.functional.per_point()
+    assert dict(per["sync_fifo.cross_full_wr_en"]["bins"])["(1, 1)"] == 1
+    assert dict(per["sync_fifo.cross_empty_rd_en"]["bins"])["(1, 1)"] == 1
+    assert dict(per["sync_fifo.cross_full_wr_en"]["bins"])["(1, 0)"] > 0
+
+
+def test_a_missed_arc_reads_as_the_rtl_names_its_states():
+    arcs = FunctionalCoverage((Bin("h.arc_state", "'S_IDLE=0 -> S_RUN=1'", 4),
+                               Bin("h.arc_state", "'S_RUN=1 -> S_ERR=3'", 0)))
+    assert "- h.arc_state: 1/2 bins hit; never seen: 'S_RUN=1 -> S_ERR=3'" in feedback_block(arcs)

@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.base import Policy, Proposal, register
 from pytest_llm4cov.functional import missed_values
-from pytest_llm4cov.policy.coverpoints import INPUT_PREFIX, cover_points
+from pytest_llm4cov.policy.arcs import Arcs, fsm_arcs
+from pytest_llm4cov.policy.coverpoints import INPUT_PREFIX, arc_points, cover_points, cross_points
 from pytest_llm4cov.policy.invariants import Invariants, infer_invariants
 from pytest_llm4cov.policy.rtl_facts import _CASE_ITEM, RtlFacts, Rule, mine_facts, rules_from_expressions
 from pytest_llm4cov.policy.vip import VipGroup, driven_inputs, match_groups, mined_values, with_settings
@@ -185,6 +186,8 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "PLAN": "[\n    " + ",\n    ".join(repr(p) for p in plan.phases) + ",\n]" if plan.phases else "[]",
         **_checks(design),
         "COVER": _literal(cover_points(design, {**plan.interesting, **mined_values(plan.vip)}, _invariants(design))),
+        "ARCS": _literal(arc_points(_arcs(design))),
+        "CROSSES": _literal(cross_points(design)),
         **_vip_code(plan.vip),
     }
     text = template()
@@ -239,6 +242,17 @@ def _invariants(design: Design) -> Invariants:
     if key not in _INVARIANTS:
         _INVARIANTS[key] = infer_invariants(design.interface, {s: _read(s) for s in design.interface.sources})
     return _INVARIANTS[key]
+
+
+_ARCS: dict[str, Arcs] = {}
+
+
+def _arcs(design: Design) -> Arcs:
+    key = design.build.rtl_digest() + design.top
+    if key not in _ARCS:
+        texts = {s: _read(s) for s in design.interface.sources}
+        _ARCS[key] = fsm_arcs(design.interface, texts, _invariants(design))
+    return _ARCS[key]
 
 
 def base_cycles(design: Design) -> int:

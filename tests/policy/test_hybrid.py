@@ -96,3 +96,33 @@ def test_scenarios_run_isolated_and_their_results_are_fed_back(combo_lock, evalu
     assert records[2].proposal["kept_scenarios"] == ["scenario_open"]
     assert records[0].policy["settings"]["mode"] == "hybrid"
     assert records[0].policy["settings"]["max_tokens"] == 512
+
+
+# Wrong about the design: counter4 counts up (and wraps after 15), it never holds its value while enabled.
+WRONG = '''```python
+async def scenario_count_holds(tb, dut):
+    """counter4.v: count stays put while enabled (it does not: the scenario is wrong)"""
+    tb.set("en", 1)
+    await tb.step(3)
+    assert tb.read("count") == 0, "count moved"
+```'''
+
+
+def test_a_scenario_whose_check_fails_on_the_unmutated_rtl_is_reported_not_fatal(counter4, evaluator):
+    """The assertion is the scenario's mistake, not the design's: the run passes, the scenario is dropped,
+    and the next prompt says it raised AssertionError and shows its code."""
+    from pytest_llm4cov.state import State
+
+    policy = HybridPolicy(ScriptedPolicy([WRONG]), max_tokens=512)
+    first = policy.propose(State(counter4), 0).testbench  # the scaffold alone
+    before = evaluator.evaluate(counter4.build, first)
+    tb = policy.propose(State(counter4, first, before, step=0), 1).testbench
+    assert "async def scenario_count_holds" in tb.source
+    obs = evaluator.evaluate(counter4.build, tb)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    assert scenario_results(obs.notes)["scenario_count_holds"].startswith("AssertionError: count moved")
+    assert obs.score >= before.score  # the scaffold's stimulus still ran
+
+    feedback = policy.render(State(counter4, tb, obs, step=1)).messages[2]["content"]
+    assert "Scenario `scenario_count_holds` raised AssertionError: count moved" in feedback
+    assert 'assert tb.read("count") == 0' in feedback

@@ -6,7 +6,7 @@ values it checks inputs against (copied at run time), and long holds so counters
 The checks: every output is a known value (no X/Z) whenever it is sampled after reset; registers hold
 the value the RTL resets them to while reset is asserted (RESET_VALUES); registers whose every
 assignment is a constant only ever hold one of those constants (LEGAL).
-Functional coverage: the cocotb-coverage points in COVER are sampled every cycle; pytest-llm4cov
+Functional coverage: the cocotb-coverage points in COVER, ARCS and CROSSES are sampled every cycle; pytest-llm4cov
 collects their bins after the run (the `functional` metric). Add your own points the same way.
 Edit freely: pytest-llm4cov never overwrites a testbench you changed; it writes its new one beside it.
 """
@@ -45,13 +45,37 @@ LEGAL = {{LEGAL}}
 {{VIP_TABLE}}# Functional coverage: point -> (signals, bins). One signal: its values; several: the tuple of their
 # values (a handshake's (valid, ready)).
 COVER = {{COVER}}
+# FSM arcs read from the RTL's next-state logic: point -> (state register, {(from, to): bin name}),
+# sampled every cycle as (the register's value at the previous sample, its value now).
+ARCS = {{ARCS}}
+# Status flags crossed with requests: point -> (flag, request, bins), sampled as (the flag at the previous
+# sample, as the clock edge saw it, the request now): (1, 1) is a write while full or a read while empty.
+CROSSES = {{CROSSES}}
+# Signals whose value at the previous sample the points above need.
+TRACKED = list(dict.fromkeys([reg for reg, _ in ARCS.values()] + [flag for flag, _, _ in CROSSES.values()]))
 
 
 def _cover_point(point, signals, bins):
     return CoverPoint(f"{{TOP}}.{point}", xf=lambda tb: tb.sample_value(signals), bins=bins)(lambda tb: None)
 
 
+def _arc_point(point, reg, arcs):
+    def arc(tb):
+        return None if tb.in_reset() else arcs.get((tb.last.get(reg), tb.read(reg)))  # None: no arc, no bin
+
+    return CoverPoint(f"{{TOP}}.{point}", xf=arc, bins=list(arcs.values()))(lambda tb: None)
+
+
+def _cross_point(point, flag, request, bins):
+    def cross(tb):
+        return None if tb.in_reset() else (tb.last.get(flag), tb.read(request))
+
+    return CoverPoint(f"{{TOP}}.{point}", xf=cross, bins=bins)(lambda tb: None)
+
+
 SAMPLERS = [_cover_point(point, signals, bins) for point, (signals, bins) in COVER.items()]
+SAMPLERS += [_arc_point(point, reg, arcs) for point, (reg, arcs) in ARCS.items()]
+SAMPLERS += [_cross_point(point, flag, request, bins) for point, (flag, request, bins) in CROSSES.items()]
 
 
 def drive(handle, value, width):
@@ -78,6 +102,7 @@ class TB:
         self.rng = random.Random(SEED)
         self.cycles = 0
         self.quiet = False  # a hold phase keeps the inputs still: the verification IP (VIP) idles too
+        self.last = {}  # the TRACKED signals at the previous sample; empty after a reset or a long wait
         if CLOCK:
             cocotb.start_soon(Clock(getattr(dut, CLOCK), 10, unit="ns").start())
 
@@ -105,6 +130,7 @@ class TB:
             await Timer(10 * (cycles - 1) + 3, unit="ns")
             self.cycles += cycles - 1
             cycles = 1
+            self.last = {}  # the cycles in between were not sampled: no arc across the wait
         for _ in range(cycles):
             if CLOCK:
                 await FallingEdge(getattr(self.dut, CLOCK))
@@ -113,6 +139,11 @@ class TB:
             self.cycles += 1
             for sample in SAMPLERS:
                 sample(self)
+            if TRACKED:
+                self.last = {} if self.in_reset() else {name: self.read(name) for name in TRACKED}
+
+    def in_reset(self):
+        return RESET is not None and self.read(RESET) == RESET_ACTIVE
 
     async def reset(self, cycles=3, fill="zero"):
         """Assert the reset for ``cycles`` with the other inputs at zero, all ones, random values, or as they
