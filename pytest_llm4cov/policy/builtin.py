@@ -369,6 +369,9 @@ class BuiltinPolicy(Policy):
         if interesting:
             phases.append(("sequence", 1, None))
             phases.append(("sequence", 4, None))
+        # Plain random first (a new value every cycle): biased phases below keep values for runs and
+        # favour mined values, which alone can miss what uniform values cover (wide decoders).
+        phases.append(("uniform", cycles, None))
         phases.append(("random", cycles // 2, 0.3))
         for t in sorted(timeouts):
             hold = int(t * 1.1) + 8
@@ -395,10 +398,6 @@ class BuiltinPolicy(Policy):
                 phases.append(("freeze", freeze, {name: 1}))
             # Slow protocols (oversampled serial lines, handshakes with minimum phase lengths).
             phases.append(("slow", cycles // 2, 4 * refine))
-        # Plain random last (a new value every cycle): the biased phases keep values for runs and favour
-        # mined values, which alone can miss what uniform values cover (wide decoders); run first, it
-        # moved the state every later phase starts from and cost protocol designs (spi_slave) ~9 points.
-        phases.append(("uniform", cycles, None))
         return Plan(
             seed=seed,
             interesting=interesting,
