@@ -70,6 +70,7 @@ def test_curate_drops_a_planted_near_copy(simulator, tmp_path):
             corpus=[str(corpus)],
             experts=False,
             modes=["model"],
+            max_tokens=8192,  # the built-in testbench with its coverage tables is over 4,096 estimated tokens
             out=str(tmp_path / "examples.jsonl"),
         )
     )

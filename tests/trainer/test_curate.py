@@ -113,6 +113,7 @@ def test_whole_module_examples_render_byte_identical(evaluator, counter4, tmp_pa
             experts=False,
             modes=["model"],
             n_ctx=policy.n_ctx,
+            max_tokens=8192,  # the built-in testbench with its coverage tables is over 4,096 estimated tokens
             out=str(tmp_path / "examples.jsonl"),
         )
     )
