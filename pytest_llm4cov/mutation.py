@@ -30,6 +30,7 @@ from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.build import BuildSpec, default_cache_dir
 from pytest_llm4cov.observation import Observation, Outcome
 from pytest_llm4cov.policy.rtl_facts import parse_number
+from pytest_llm4cov.syntax_nodes import node_kind, node_span, within
 from pytest_llm4cov.testbench import Testbench
 
 #: The module variable every guard compares with; `_` keeps it out of Verilator's toggle coverage.
@@ -102,21 +103,12 @@ class _Site:
 # -- finding mutants ---------------------------------------------------------------------------------
 
 
-def _kind(node) -> str:
-    return str(node.kind).rsplit(".", 1)[-1]
-
-
-def _span(node) -> tuple[int, int]:
-    r = node.sourceRange
-    return r.start.offset, r.end.offset
-
-
 def _context(node) -> str | None:
     """The module a node may be mutated in ("ok"), or None when it sits where mutants are not allowed."""
     allowed = False
     n = node.parent
     while n is not None:
-        k = _kind(n)
+        k = node_kind(n)
         if k in _FORBIDDEN:
             return None
         if k in _PROCEDURAL or k == "ContinuousAssign":
@@ -127,7 +119,7 @@ def _context(node) -> str | None:
             return None
         if k in ("ForLoopStatement", "LoopGenerate") and not _inside_body(node, n):
             return None
-        if k in ("IfGenerate", "CaseGenerate") and _within(node, n.condition):
+        if k in ("IfGenerate", "CaseGenerate") and within(node, n.condition):
             return None
         if k == "ModuleDeclaration":
             return "ok" if allowed else None
@@ -138,21 +130,15 @@ def _context(node) -> str | None:
 
 
 def _inside_labels(node, item) -> bool:
-    return _span(node)[1] <= item.colon.range.start.offset
-
-
-def _within(node, outer) -> bool:
-    lo, hi = _span(outer)
-    s, e = _span(node)
-    return lo <= s and e <= hi
+    return node_span(node)[1] <= item.colon.range.start.offset
 
 
 def _inside_body(node, loop) -> bool:
     body = getattr(loop, "statement", None) or getattr(loop, "block", None)
     if body is None:
         return False
-    lo, hi = _span(body)
-    s, e = _span(node)
+    lo, hi = node_span(body)
+    s, e = node_span(node)
     return lo <= s and e <= hi
 
 
@@ -206,28 +192,28 @@ def find_mutants(path: str, text: str) -> list[Mutant]:
         return True
 
     def mutate(node) -> None:
-        kind = _kind(node)
+        kind = node_kind(node)
         if kind in ("UnaryBitwiseNotExpression", "UnaryLogicalNotExpression"):
             if _context(node) is not None:
-                start, end = _span(node)
-                keep(start, end, "operator", text[slice(*_span(node.operand))])
+                start, end = node_span(node)
+                keep(start, end, "operator", text[slice(*node_span(node.operand))])
         elif kind.endswith(_BINARY_SUFFIX) and hasattr(node, "operatorToken") and kind not in _ASSIGNMENTS:
             if _context(node) is None:
                 return
-            start, end = _span(node)
+            start, end = node_span(node)
             op = node.operatorToken
             swapped = _SWAPS.get(op.rawText)
             if swapped:
-                left, right = text[slice(*_span(node.left))], text[slice(*_span(node.right))]
+                left, right = text[slice(*node_span(node.left))], text[slice(*node_span(node.right))]
                 same = left.strip() == right.strip() and op.rawText in ("&", "|", "&&", "||")
                 nothing = op.rawText in ("+", "-", "<<", ">>", ">>>", "<<<", "|", "^") and _is_literal(right, zero=True)
                 if not (same or nothing):
                     o0, o1 = op.range.start.offset, op.range.end.offset
                     keep(start, end, "operator", text[start:o0] + swapped + text[o1:end])
         elif kind in ("IntegerLiteralExpression", "IntegerVectorExpression"):
-            if _context(node) is None or _kind(node.parent) in ("UnbasedUnsizedLiteralExpression",):
+            if _context(node) is None or node_kind(node.parent) in ("UnbasedUnsizedLiteralExpression",):
                 return
-            start, end = _span(node)
+            start, end = node_span(node)
             for variant in _literal_variants(text[start:end])[:1]:
                 keep(start, end, "constant", variant)
         elif kind == "ConditionalStatement" or kind == "ConditionalExpression":
@@ -235,20 +221,20 @@ def find_mutants(path: str, text: str) -> list[Mutant]:
             if len(conds) == 1 and conds[0].matchesClause is None:
                 expr = conds[0].expr
                 if _context(expr) is not None:
-                    s, e = _span(expr)
+                    s, e = node_span(expr)
                     if not _is_literal(text[s:e]):
                         keep(s, e, "condition", f"!({text[s:e]})")
         elif kind in _ASSIGNMENTS:
-            if _context(node) is not None or _kind(node.parent) == "ContinuousAssign":
+            if _context(node) is not None or node_kind(node.parent) == "ContinuousAssign":
                 if _context(node.right) is not None:
-                    s, e = _span(node.right)
+                    s, e = node_span(node.right)
                     rhs = text[s:e]
                     if not _is_literal(rhs) and not rhs.strip().startswith("'"):  # literals: "constant"
                         keep(s, e, "stuck-at", f"({rhs}) ^ ({rhs})")
         elif kind in ("StandardCaseItem", "DefaultCaseItem"):
             body = node.clause
-            if _context(body) is not None and _kind(body) != "EmptyStatement":
-                s, e = _span(body)
+            if _context(body) is not None and node_kind(body) != "EmptyStatement":
+                s, e = node_span(body)
                 keep(s, e, "case-item", ";")
 
     tree.root.visit(visit)
@@ -314,8 +300,8 @@ def schemata(text: str, mutants: Sequence[Mutant]) -> str:
     inserts: list[int] = []
 
     def visit(node) -> bool:
-        if hasattr(node, "sourceRange") and _kind(node) == "ModuleDeclaration":
-            s, e = _span(node)
+        if hasattr(node, "sourceRange") and node_kind(node) == "ModuleDeclaration":
+            s, e = node_span(node)
             if SELECT in body[s:e]:
                 inserts.append(node.header.semi.range.end.offset)
         return True

@@ -15,10 +15,9 @@ import re
 from collections.abc import Mapping, Sequence
 
 from pytest_llm4cov.interface import DesignInterface
-from pytest_llm4cov.policy.invariants import (
-    Invariants, _find_module, _identifiers, _is_token, _kind, _reset_condition, _text,
-)
+from pytest_llm4cov.policy.invariants import Invariants, reset_condition
 from pytest_llm4cov.policy.rtl_facts import parse_number, resolve_parameters, strip_comments
+from pytest_llm4cov.syntax_nodes import find_module, identifiers, is_token, node_kind, node_text, within
 
 MAX_ARCS = 64
 PREFIX = "arc_"
@@ -38,7 +37,7 @@ def fsm_arcs(iface: DesignInterface, texts: Mapping[str, str], invariants: Invar
         params = resolve_parameters(strip_comments(text))
         tree = syntax.SyntaxTree.fromText(text, pyslang.SourceManager(), path, path)
         tops: list = []
-        tree.root.visit(lambda node, found=tops: _find_module(node, iface.top, found))
+        tree.root.visit(lambda node, found=tops: find_module(node, iface.top, found))
         for top in tops:
             reader = _Reader(text, params, iface)
             assigns, unclear = reader.assignments(top)
@@ -67,17 +66,17 @@ class _Reader:
         unclear: set[str] = set()
 
         def walk(node) -> None:
-            kind = _kind(node)
+            kind = node_kind(node)
             if kind.endswith("AssignmentExpression") and hasattr(node, "left"):
-                left = _text(self.text, node.left).strip()
+                left = node_text(self.text, node.left).strip()
                 if kind in _ASSIGN and re.fullmatch(r"[A-Za-z_]\w*", left):
-                    found.append((left, _text(self.text, node.right), node))
+                    found.append((left, node_text(self.text, node.right), node))
                 else:
-                    unclear.update(_identifiers(self.text, node.left))
+                    unclear.update(identifiers(self.text, node.left))
                 return
             for i in range(len(node)):
                 child = node[i]
-                if child is not None and hasattr(child, "kind") and not _is_token(child):
+                if child is not None and hasattr(child, "kind") and not is_token(child):
                     walk(child)
 
         walk(module)
@@ -121,10 +120,10 @@ class _Reader:
         ``if (reg == C)`` branch; None when there is none or it is unclear."""
         parent = node.parent
         while parent is not None:
-            kind = _kind(parent)
+            kind = node_kind(parent)
             if kind in ("StandardCaseItem", "DefaultCaseItem") and self._on(parent.parent.expr, reg):
                 return self._case_states(parent, legal, names)
-            if kind == "ConditionalStatement" and _within(node, parent.statement):
+            if kind == "ConditionalStatement" and within(node, parent.statement):
                 state = self._if_state(parent, reg)
                 if state is not None:
                     names.setdefault(state[0], state[1])
@@ -133,13 +132,13 @@ class _Reader:
         return None
 
     def _on(self, expr, reg: str) -> bool:
-        return _text(self.text, expr).strip().strip("()").strip() == reg
+        return node_text(self.text, expr).strip().strip("()").strip() == reg
 
     def _case_states(self, item, legal: Sequence[int], names: dict[int, str]) -> set[int] | None:
-        if _kind(item) == "DefaultCaseItem":
+        if node_kind(item) == "DefaultCaseItem":
             listed: set[int] = set()
             for other in item.parent.items:
-                if _kind(other) == "StandardCaseItem":
+                if node_kind(other) == "StandardCaseItem":
                     got = self._case_states(other, legal, names)
                     if got is None:
                         return None
@@ -147,7 +146,7 @@ class _Reader:
             return set(legal) - listed
         states = set()
         for expr in item.expressions:
-            text = _text(self.text, expr).strip()
+            text = node_text(self.text, expr).strip()
             value = self.value(text)
             if value is None:
                 return None
@@ -159,7 +158,7 @@ class _Reader:
         conds = cond.predicate.conditions
         if len(conds) != 1:
             return None
-        text = _text(self.text, conds[0].expr)
+        text = node_text(self.text, conds[0].expr)
         if "||" in text:
             return None
         for part in text.split("&&"):
@@ -174,12 +173,12 @@ class _Reader:
             return False
         parent = node.parent
         while parent is not None:
-            if _kind(parent) == "ConditionalStatement" and len(parent.predicate.conditions) == 1:
-                which = _reset_condition(_text(self.text, parent.predicate.conditions[0].expr),
+            if node_kind(parent) == "ConditionalStatement" and len(parent.predicate.conditions) == 1:
+                which = reset_condition(node_text(self.text, parent.predicate.conditions[0].expr),
                                          self.reset.name, self.reset.active_low)
-                if which is True and _within(node, parent.statement):
+                if which is True and within(node, parent.statement):
                     return True
-                if which is False and parent.elseClause is not None and _within(node, parent.elseClause):
+                if which is False and parent.elseClause is not None and within(node, parent.elseClause):
                     return True
             parent = parent.parent
         return False
@@ -188,9 +187,3 @@ class _Reader:
 def _label(value: int, names: Mapping[int, str]) -> str:
     name = names.get(value, str(value))
     return str(value) if parse_number(name) is not None else f"{name}={value}"
-
-
-def _within(node, container) -> bool:
-    # pyslang hands out a new wrapper per access, so containment is by source range, not identity.
-    inner, outer = node.sourceRange, container.sourceRange
-    return outer.start.offset <= inner.start.offset and inner.end.offset <= outer.end.offset

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from pytest_llm4cov.interface import DesignInterface
 from pytest_llm4cov.policy.rtl_facts import parse_number, resolve_parameters, strip_comments
+from pytest_llm4cov.syntax_nodes import find_module, identifiers, is_token, node_kind, node_text
 
 MAX_LEGAL_VALUES = 32
 
@@ -30,16 +31,7 @@ class Invariants:
     legal: dict[str, list[int]] = field(default_factory=dict)
 
 
-def _kind(node) -> str:
-    return str(node.kind).rsplit(".", 1)[-1]
-
-
-def _text(text: str, node) -> str:
-    r = node.sourceRange
-    return text[r.start.offset : r.end.offset]
-
-
-def _reset_condition(cond: str, reset: str, active_low: bool) -> bool | None:
+def reset_condition(cond: str, reset: str, active_low: bool) -> bool | None:
     """True when ``cond`` holds exactly while reset is asserted, False for its negation, None otherwise."""
     c = cond.replace(" ", "").replace("(", "").replace(")", "")
     asserted = {f"!{reset}", f"~{reset}", f"{reset}==0", f"{reset}==1'b0", f"{reset}==1'h0"}
@@ -70,7 +62,7 @@ def infer_invariants(iface: DesignInterface, texts: dict[str, str]) -> Invariant
         params.update(resolve_parameters(strip_comments(text)))
         tree = syntax.SyntaxTree.fromText(text, pyslang.SourceManager(), path, path)
         tops: list = []
-        tree.root.visit(lambda node, found=tops: _find_module(node, iface.top, found))
+        tree.root.visit(lambda node, found=tops: find_module(node, iface.top, found))
         for top in tops:
             _collect(top, text, rhs, unclear, in_reset, reset.name if reset else None,
                      bool(reset and reset.active_low), iface.clock)
@@ -124,12 +116,6 @@ def infer_invariants(iface: DesignInterface, texts: dict[str, str]) -> Invariant
     return out
 
 
-def _find_module(node, name: str, found: list) -> bool:
-    if hasattr(node, "sourceRange") and _kind(node) == "ModuleDeclaration" and node.header.name.rawText == name:
-        found.append(node)
-    return True
-
-
 def _collect(module, text, rhs, unclear, in_reset, reset, active_low, clock) -> None:
     """Every assignment in ``module``: simple-name targets and their right-hand sides; reset-branch ones.
 
@@ -140,30 +126,30 @@ def _collect(module, text, rhs, unclear, in_reset, reset, active_low, clock) -> 
     unknown = "<conditional>"
 
     def target(node) -> str | None:
-        left = _text(text, node.left).strip()
+        left = node_text(text, node.left).strip()
         return left if left.replace("_", "a").isalnum() and not left[0].isdigit() else None
 
     def walk(node, mode: str) -> None:
         # mode: "top" (unconditional in a usable always block), "reset", "reset-nested", "other"
-        kind = _kind(node)
+        kind = node_kind(node)
         if kind in ("NonblockingAssignmentExpression", "AssignmentExpression"):
             name = target(node)
             if name is None:
-                for ident in _identifiers(text, node.left):
+                for ident in identifiers(text, node.left):
                     unclear.add(ident)
             else:
-                rhs.setdefault(name, []).append(_text(text, node.right))
+                rhs.setdefault(name, []).append(node_text(text, node.right))
                 if mode in ("reset", "reset-nested"):
-                    value = _text(text, node.right) if mode == "reset" else unknown
+                    value = node_text(text, node.right) if mode == "reset" else unknown
                     in_reset.setdefault(name, []).append(value)
             return
         if kind.endswith("AssignmentExpression") and hasattr(node, "left"):  # +=, |=, ...
-            for ident in _identifiers(text, node.left):
+            for ident in identifiers(text, node.left):
                 unclear.add(ident)
             return
         if kind in ("AlwaysBlock", "AlwaysFFBlock", "AlwaysCombBlock", "AlwaysLatchBlock", "InitialBlock"):
             control = getattr(node.statement, "timingControl", None)
-            timing = _text(text, control) if control is not None else ""
+            timing = node_text(text, control) if control is not None else ""
             usable = kind != "InitialBlock" and reset is not None and (
                 (clock is not None and re.search(rf"\b{re.escape(clock)}\b", timing) is not None)
                 or re.search(rf"\b{re.escape(reset)}\b", timing) is not None
@@ -173,7 +159,7 @@ def _collect(module, text, rhs, unclear, in_reset, reset, active_low, clock) -> 
             conds = node.predicate.conditions
             which = None
             if mode == "top" and len(conds) == 1:
-                which = _reset_condition(_text(text, conds[0].expr), reset, active_low)
+                which = reset_condition(node_text(text, conds[0].expr), reset, active_low)
             if which is not None:
                 walk(node.statement, "reset" if which else "other")
                 if node.elseClause is not None:
@@ -185,15 +171,8 @@ def _collect(module, text, rhs, unclear, in_reset, reset, active_low, clock) -> 
             mode = {"reset": "reset-nested", "top": "other"}.get(mode, mode)
         for i in range(len(node)):
             child = node[i]
-            if child is not None and hasattr(child, "sourceRange") and hasattr(child, "kind") and not _is_token(child):
+            if child is not None and hasattr(child, "sourceRange") and hasattr(child, "kind") and not is_token(child):
                 walk(child, mode)
 
     walk(module, "other")
 
-
-def _is_token(obj) -> bool:
-    return not hasattr(obj, "parent")
-
-
-def _identifiers(text: str, node) -> list[str]:
-    return re.findall(r"[A-Za-z_][A-Za-z0-9_$]*", _text(text, node))
