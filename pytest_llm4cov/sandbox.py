@@ -582,9 +582,15 @@ def run_limited(
         elif kind == "status":
             rc = int(why) if name == "exit" else -int(why)
             reported = True
-    if not reported and not timed_out and limit_hit is None and rc not in (0, None):
-        # The supervisor died before the simulation ended: the testbench signalled its parent.
-        rc = -(rc - 128) if rc > 128 else rc
+    # The supervisor exits by itself (a code, never a signal) unless something killed it; we kill it only
+    # at the time or process limit. Its init may still have reported the simulation's status before the
+    # kernel took it down too (a race), so the supervisor's own end decides, not the missing status.
+    supervisor_killed = not timed_out and limit_hit is None and (
+        (proc.returncode or 0) < 0 or (not reported and rc not in (0, None))
+    )
+    if supervisor_killed:
+        if not reported and rc is not None:
+            rc = -(rc - 128) if rc > 128 else rc
         notes.append("the simulation's supervisor was killed (the testbench signalled its parent or group)")
     missing = [n for n in STRICT_LAYERS if n not in applied] if limits.containment == "strict" else []
     if missing:
