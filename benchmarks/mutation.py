@@ -53,7 +53,7 @@ def measure(folder: Path, mutants: int, seed: int, evaluator, policy) -> dict:
             row[label] = {"error": "no testbench kept"}
             continue
         r = mutation_test(design.build, bench, evaluator, limit=mutants,
-                          seed=seed if label == "reference" else item.seed)
+                          seed=seed if label == "reference" else item.seed, unbuilt=design.interface.unbuilt)
         row[label] = r.to_dict()
     return row
 

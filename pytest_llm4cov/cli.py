@@ -163,7 +163,8 @@ def _cmd_mutate(args: argparse.Namespace) -> int:
             seed = int(json.loads((tb_path.parent / "llm4cov.json").read_text()).get("seed", 0))
         except (OSError, ValueError, TypeError, AttributeError):
             seed = 0
-    result = mutation_test(design.build, tb, evaluator, limit=args.mutants, seed=seed)
+    result = mutation_test(design.build, tb, evaluator, limit=args.mutants, seed=seed,
+                           unbuilt=design.interface.unbuilt)
     if args.json:
         Path(args.json).write_text(json.dumps({"design": design.id, **result.to_dict()}, indent=2) + "\n")
     print(render_mutation(design.id, result))

@@ -72,6 +72,9 @@ class DesignInterface:
     #: Code no stimulus can run, proven from the elaborated design: (file, first line, last line, reason),
     #: and a fifth item, a signal name, for a signal that cannot toggle (its toggle points only).
     unreachable: tuple[tuple, ...] = ()
+    #: Generate branches these parameters build in no instance: (file, first line, last line, reason).
+    #: The simulator compiles nothing there, so no coverage point and no mutant there can ever run.
+    unbuilt: tuple[tuple[str, int, int, str], ...] = ()
 
     @property
     def inputs(self) -> tuple[Port, ...]:
@@ -116,6 +119,7 @@ class Elaboration:
     modules: tuple[str, ...]
     interfaces: Mapping[str, DesignInterface] = field(default_factory=dict)
     unreachable: tuple[tuple[str, int, int, str], ...] = ()
+    unbuilt: tuple[tuple[str, int, int, str], ...] = ()
 
 
 def rtl_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -277,7 +281,37 @@ def elaborate(
     unreachable = (*_uncalled_subroutines(compilation, sm), *_full_case_defaults(compilation, sm),
                    *_coverage_off_regions(sources), *_constant_signals(compilation, sm))
     return Elaboration(tops=tuple(interfaces), modules=defined, interfaces=interfaces,
-                       unreachable=tuple(dict.fromkeys(unreachable)))
+                       unreachable=tuple(dict.fromkeys(unreachable)), unbuilt=_unbuilt_generate_blocks(compilation, sm))
+
+
+def _unbuilt_generate_blocks(compilation, sm) -> tuple[tuple[str, int, int, str], ...]:
+    """The generate branches (``if (P)`` or ``case (P)`` generate) that the
+    parameters build in no instance: a module instantiated twice with other parameters counts as built
+    wherever either instance builds the branch."""
+    from pyslang import ast
+
+    built: set[tuple[int, int]] = set()
+    unbuilt: dict[tuple[int, int], object] = {}
+
+    def visit(node):
+        if isinstance(node, ast.GenerateBlockSymbol) and node.syntax is not None:
+            span = node.syntax.sourceRange
+            key = (span.start.buffer.id, span.start.offset)
+            if node.isUninstantiated:
+                unbuilt[key] = span
+                return ast.VisitAction.Skip
+            built.add(key)
+        return ast.VisitAction.Advance
+
+    compilation.getRoot().visit(visit)
+    out = []
+    for key, span in unbuilt.items():
+        path = str(sm.getFullPath(span.start.buffer))
+        if key in built or not os.path.isfile(path):
+            continue
+        first, last = sm.getLineNumber(span.start), sm.getLineNumber(span.end)
+        out.append((path, first, last, "not built: a generate branch these parameters do not build"))
+    return tuple(sorted(dict.fromkeys(out)))
 
 
 #: The widest case selector whose values are counted (2**16 items at most).
@@ -645,4 +679,5 @@ def extract_interface(
         top_line=iface.top_line,
         top_file=iface.top_file,
         unreachable=unreachable,
+        unbuilt=elab.unbuilt,
     )

@@ -19,6 +19,7 @@ mutation score is killed / run. The unmutated run must pass first, else there is
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import time
 from collections.abc import Sequence
@@ -330,6 +331,9 @@ class MutationResult:
     build_s: float = 0.0
     run_s: float = 0.0
     error: str = ""
+    #: Mutants in generate branches these parameters do not build: never compiled, so never run and
+    #: never in the score (they would survive whatever the testbench checks).
+    unbuilt: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -374,6 +378,11 @@ def number_mutants(per_file: dict[str, list[Mutant]]) -> dict[str, list[Mutant]]
     return out
 
 
+def _in_ranges(m: Mutant, ranges: Sequence[tuple]) -> bool:
+    path = os.path.realpath(m.file)
+    return any(m.line >= r[1] and m.line <= r[2] and os.path.realpath(r[0]) == path for r in ranges)
+
+
 def _reached_lines(obs: Observation) -> dict[int, bool] | None:
     """Lines of the schemata (same numbering as the RTL) that the unmutated run executed."""
     if obs.coverage is None:
@@ -398,8 +407,12 @@ def mutation_test(
     sample_seed: int = 0,
     only: Sequence[int] | None = None,
     on_mutant=None,
+    unbuilt: Sequence[tuple] = (),
 ) -> MutationResult:
     """Run ``testbench`` against the mutants of ``spec`` (at most ``limit``, a fixed sample) on one build.
+
+    ``unbuilt`` holds (file, first line, last line, ...) ranges the build does not compile
+    (``DesignInterface.unbuilt``): mutants there are counted apart and never run.
 
     ``evaluator`` is an ``Evaluator`` (its simulator and cache); mutant runs get a wall-clock limit scaled
     from the unmutated run, so a mutant that hangs the testbench costs little (it counts as killed).
@@ -425,6 +438,9 @@ def mutation_test(
         result.error = f"the testbench does not pass on the unmutated design ({base.outcome.value}: {base.error})"
         return result
     chosen = [m for m in every if m.id in set(only)] if only else every
+    built = [m for m in chosen if not _in_ranges(m, unbuilt)]
+    result.unbuilt = len(chosen) - len(built)
+    chosen = built
     if limit is not None and limit < len(chosen):
         chosen = sorted(random.Random(sample_seed).sample(chosen, limit), key=lambda m: m.id)
     inner = getattr(evaluator, "inner", evaluator)
@@ -464,6 +480,8 @@ def render_mutation(design: str, r: MutationResult | dict[str, Any], max_survivo
         f"{design}: mutation score {d['score']:.1%} ({d['killed']}/{d['run']} killed, {d['mutants']} mutants, "
         f"{d['builds']} build {d['build_s']:.1f} s, {d['run_s']:.1f} s in all)"
     ]
+    if d.get("unbuilt"):
+        lines.append(f"  {d['unbuilt']} mutants left out: in generate branches these parameters do not build")
     kinds = ", ".join(f"{k} {v['killed']}/{v['run']}" for k, v in sorted(d["by_kind"].items()))
     if kinds:
         lines.append(f"  by kind: {kinds}")
@@ -488,7 +506,8 @@ def attach_mutation(item, design, result, evaluator, limit: int) -> None:
         item.mutation = MutationResult(None, 0, 0, 0, error="no testbench was kept").to_dict()
         return
     try:
-        item.mutation = mutation_test(design.build, best.testbench, evaluator, limit=limit, seed=item.seed).to_dict()
+        item.mutation = mutation_test(design.build, best.testbench, evaluator, limit=limit, seed=item.seed,
+                                      unbuilt=design.interface.unbuilt).to_dict()
     except Llm4covError as exc:
         item.mutation = MutationResult(None, 0, 0, 0, error=str(exc)).to_dict()
 

@@ -240,3 +240,57 @@ endmodule
     mutants = find_mutants("g.v", text)
     assert {m.line for m in mutants} == {3, 5, 8}  # both generate branches and the loop body; no header
     assert not [m for m in mutants if m.original in ("MODE == 1", "i < 4", "1", "4")]
+
+
+GENERATE_RTL = """module g #(parameter MODE = 1) (input clk, input [3:0] a, output reg [3:0] y);
+  if (MODE == 1) begin : gen_a
+    always @(posedge clk) y <= a + 4'd1;
+  end else begin : gen_b
+    always @(posedge clk) y <= a - 4'd3;
+  end
+endmodule
+"""
+
+GENERATE_TB = """
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge
+
+@cocotb.test()
+async def test_plus_one(dut):
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    for a in range(16):
+        dut.a.value = a
+        await FallingEdge(dut.clk)
+        await FallingEdge(dut.clk)
+        assert int(dut.y.value) == ({expect}) % 16
+"""
+
+
+@pytest.mark.simulator
+@pytest.mark.parametrize("mode, expect, built_line", [(1, "a + 1", 3), (0, "a + 13", 5)])
+def test_mutants_in_generate_branches_the_parameters_do_not_build_are_left_out(
+    evaluator, tmp_path, mode, expect, built_line
+):
+    """A mutant in a branch the build leaves out is never compiled: it would survive any check, so it is
+    counted apart and never run; the built branch's mutants all run and the checking testbench kills them."""
+    from pytest_llm4cov.build import BuildSpec
+    from pytest_llm4cov.interface import extract_interface
+
+    src = tmp_path / "g.v"
+    src.write_text(GENERATE_RTL)
+    iface = extract_interface([src], parameters={"MODE": mode})
+    assert [(u[1], u[2]) for u in iface.unbuilt] == [(4, 6) if mode == 1 else (2, 4)]
+    spec = BuildSpec.of([str(src)], "g", {"MODE": mode})
+    tb = Testbench(GENERATE_TB.format(expect=expect), "test_g")
+    every = find_mutants(str(src), GENERATE_RTL)
+    on_built = [m for m in every if m.line == built_line]
+    r = mutation_test(spec, tb, evaluator, unbuilt=iface.unbuilt)
+    assert not r.error, r.error
+    assert r.unbuilt == len(every) - len(on_built) > 0
+    assert r.run == len(on_built)
+    assert r.score == 1.0  # every compiled mutant is killed by the check
+    assert "left out: in generate branches" in render_mutation("g", r)
+    # Without the analysis the other branch's mutants would run and survive: the score would be lower.
+    plain = mutation_test(spec, tb, evaluator)
+    assert plain.run == len(every) and plain.score < 1.0
