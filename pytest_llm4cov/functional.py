@@ -51,6 +51,35 @@ async def {EXPORT_TEST}(dut):
 '''
 
 
+#: The section ``policy/coverage_section.py`` adds to a model-written testbench: its first and last line
+#: start with these, and each test it samples carries the decorator.
+SECTION_BEGIN = "# -- Functional coverage, added by pytest-llm4cov"
+SECTION_END = "# -- end of the functional coverage section"
+SECTION_DECORATOR = "sample_coverage"
+
+
+def without_coverage_section(source: str) -> str:
+    """A testbench as its author wrote it: the added section and its decorators taken out. Prompts show
+    this, so the model spends no tokens on the plugin's section and the next testbench gets it again."""
+    if SECTION_BEGIN not in source:
+        return source
+    out: list[str] = []
+    inside = at_top = False
+    for line in source.splitlines(keepends=True):
+        if line.startswith(SECTION_BEGIN):
+            inside, at_top = True, not out
+            if out and not out[-1].strip():
+                out.pop()  # the blank line the section was given before it
+        elif inside:
+            inside = not line.startswith(SECTION_END)
+        elif at_top and not line.strip():
+            at_top = False  # the blank line the section was given after it, at the top of the file
+        elif line.strip() != f"@{SECTION_DECORATOR}":
+            at_top = False
+            out.append(line)
+    return "".join(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Bin:
     point: str

@@ -22,7 +22,7 @@ from string import Template
 
 from pytest_llm4cov.coverage import CoveragePoint
 from pytest_llm4cov.design import Design
-from pytest_llm4cov.functional import feedback_block
+from pytest_llm4cov.functional import feedback_block, without_coverage_section
 from pytest_llm4cov.interface import DesignInterface, Port
 from pytest_llm4cov.observation import Observation, Outcome
 from pytest_llm4cov.state import State
@@ -447,7 +447,7 @@ def render_prompt(state: State, *, budget_tokens: int = 12_000, count_tokens: To
     if state.testbench is None or state.observation is None:
         return Prompt(tuple(messages), used, budget_tokens, tuple(cuts))
     room = budget_tokens - used
-    source = state.testbench.source
+    source = without_coverage_section(state.testbench.source)
     feedback, fb_cuts = "", []
     for level in DETAIL_LEVELS:
         feedback, fb_cuts = render_feedback(state, level)

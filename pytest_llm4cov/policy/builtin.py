@@ -185,8 +185,8 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "RUN_LENGTHS": _literal(plan.run_lengths),
         "PLAN": "[\n    " + ",\n    ".join(repr(p) for p in plan.phases) + ",\n]" if plan.phases else "[]",
         **_checks(design),
-        "COVER": _literal(cover_points(design, {**plan.interesting, **mined_values(plan.vip)}, _invariants(design))),
-        "ARCS": _literal(arc_points(_arcs(design))),
+        "COVER": _literal(cover_points(design, {**plan.interesting, **mined_values(plan.vip)}, design_invariants(design))),
+        "ARCS": _literal(arc_points(design_arcs(design))),
         "CROSSES": _literal(cross_points(design)),
         **_vip_code(plan.vip),
     }
@@ -227,7 +227,7 @@ _VIP_COMMENT = """\
 
 def _checks(design: Design) -> dict[str, str]:
     """RESET_VALUES and LEGAL, the checks inferred from the RTL (see invariants.py)."""
-    inv = _invariants(design)
+    inv = design_invariants(design)
     return {
         "RESET_VALUES": "{" + ", ".join(f"{k!r}: {hex(v)}" for k, v in inv.reset_values.items()) + "}",
         "LEGAL": "{" + ", ".join(f"{k!r}: [{', '.join(hex(v) for v in vs)}]" for k, vs in inv.legal.items()) + "}",
@@ -237,7 +237,7 @@ def _checks(design: Design) -> dict[str, str]:
 _INVARIANTS: dict[str, Invariants] = {}
 
 
-def _invariants(design: Design) -> Invariants:
+def design_invariants(design: Design) -> Invariants:
     key = design.build.rtl_digest() + design.top
     if key not in _INVARIANTS:
         _INVARIANTS[key] = infer_invariants(design.interface, {s: _read(s) for s in design.interface.sources})
@@ -247,11 +247,11 @@ def _invariants(design: Design) -> Invariants:
 _ARCS: dict[str, Arcs] = {}
 
 
-def _arcs(design: Design) -> Arcs:
+def design_arcs(design: Design) -> Arcs:
     key = design.build.rtl_digest() + design.top
     if key not in _ARCS:
         texts = {s: _read(s) for s in design.interface.sources}
-        _ARCS[key] = fsm_arcs(design.interface, texts, _invariants(design))
+        _ARCS[key] = fsm_arcs(design.interface, texts, design_invariants(design))
     return _ARCS[key]
 
 

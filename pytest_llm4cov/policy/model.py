@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
+from pytest_llm4cov.policy.coverage_section import with_coverage_section
 from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, render_prompt
 from pytest_llm4cov.repair import Repair, repair_for
 from pytest_llm4cov.response import ParsedReply, check_module, parse_reply
@@ -164,6 +165,11 @@ class ModelPolicy(Policy):
                 # (a missing import); the unrepaired verdict stays in the log for the benchmark.
                 parsed = ParsedReply(fixed.source, _recheck(parsed, fixed.source), parsed.how, parsed.blocks)
         info = repair_info(fixed, original) if fixed is not None else {}
+        if parsed.error is None:  # the testbench declares the RTL's functional coverage points too
+            covered = with_coverage_section(state.design, parsed.code)
+            if covered is not None:
+                parsed = replace(parsed, code=covered)
+                info["coverage_section"] = True
         return self._proposal(state, prompt, text, usage, parsed, latency, info)
 
     def _proposal(
