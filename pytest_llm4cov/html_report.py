@@ -285,7 +285,9 @@ def _mutation_section(mutation: Mapping[str, Any] | None) -> str:
         return f'<p class="note">Mutation testing not done: {_e(mutation["error"])}</p>'
     kinds = ", ".join(f"{_e(k)} {v['killed']}/{v['run']}" for k, v in sorted(mutation.get("by_kind", {}).items()))
     head = (f"<h3>Mutation score {mutation['score']:.1%}</h3><p class=\"facts\">{mutation['killed']} of "
-            f"{mutation['run']} mutants killed ({mutation['mutants']} generated, one build); by kind: {kinds}</p>")
+            f"{mutation['run']} mutants killed ({mutation['mutants']} generated, one build"
+            + (f"; {mutation['unbuilt']} in generate branches not built, left out" if mutation.get("unbuilt") else "")
+            + f"); by kind: {kinds}</p>")
     rows = []
     for s in mutation.get("survivors", []):
         reached = {None: "", True: "reached", False: "never reached"}[s.get("reached")]

@@ -291,6 +291,9 @@ def test_mutants_in_generate_branches_the_parameters_do_not_build_are_left_out(
     assert r.run == len(on_built)
     assert r.score == 1.0  # every compiled mutant is killed by the check
     assert "left out: in generate branches" in render_mutation("g", r)
+    from pytest_llm4cov.html_report import _mutation_section
+
+    assert f"; {r.unbuilt} in generate branches not built, left out)" in _mutation_section(r.to_dict())
     # Without the analysis the other branch's mutants would run and survive: the score would be lower.
     plain = mutation_test(spec, tb, evaluator)
     assert plain.run == len(every) and plain.score < 1.0
