@@ -76,9 +76,13 @@ def render_state(state: State, mode: str, settings: PromptSettings, count: Token
 
 
 def testbench_reply(source: str) -> str | None:
-    """A whole testbench as the contract's reply, or None when today's parser would not take it back."""
+    """A whole testbench as the contract's reply, or None when today's parser would not take it back.
+    The functional coverage section the plugin adds is not the model's to write: it is left out, as in
+    the prompts."""
+    from pytest_llm4cov.functional import without_coverage_section
     from pytest_llm4cov.response import parse_reply
 
+    source = without_coverage_section(source)
     reply = assistant_turn(source)
     parsed = parse_reply(reply)
     if not parsed.ok or parsed.code.strip() != source.strip():

@@ -109,3 +109,12 @@ def test_the_section_comes_out_whole_wherever_it_went(counter4):
         covered = with_coverage_section(counter4, code)
         assert covered is not None and covered != code
         assert without_coverage_section(covered) == code
+
+
+def test_training_targets_leave_the_section_out_too(counter4):
+    """The trainer teaches the reply the model writes; the plugin adds the section, as at inference."""
+    from trainer.examples import testbench_reply
+
+    code = _model_code("counter4_3_fixed.md")
+    assert testbench_reply(with_coverage_section(counter4, code)) == testbench_reply(code) == (
+        f"```python\n{code.rstrip()}\n```")
