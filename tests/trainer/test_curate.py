@@ -9,6 +9,7 @@ import pytest
 
 from conftest import DESIGNS
 from pytest_llm4cov.design import load_design
+from pytest_llm4cov.functional import without_coverage_section
 from pytest_llm4cov.loop import run_loop
 from pytest_llm4cov.policy.builtin import BuiltinPolicy
 from pytest_llm4cov.policy.hybrid import CONTROL_REPLY, HybridPolicy
@@ -125,7 +126,7 @@ def test_whole_module_examples_render_byte_identical(evaluator, counter4, tmp_pa
         parent = by_step[e.state["step"]] if e.state else None
         assert improvement(parent, child) is not None
         assert e.messages == policy.prompts[child.step]
-        assert e.target == fenced(child.testbench)
+        assert e.target == fenced(without_coverage_section(child.testbench))  # the plugin's section is not taught
     report = json.loads((tmp_path / "examples.jsonl.report.json").read_text())
     assert report["dropped"]["no improvement (rejection filter)"] == 1  # the reply without code
 
