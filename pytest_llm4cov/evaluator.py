@@ -102,12 +102,21 @@ def parse_results(path: Path) -> tuple[TestResult, ...]:
     return tuple(results)
 
 
+#: cocotb's line that starts a test ("running test_x.first (2/5)").
+_NEXT_TEST = re.compile(r"\brunning \S+ \(\d+/\d+\)")
+
+
 def _failure_detail(log_tail: str, name: str) -> str:
     """The assertion or exception cocotb logged for a failed test (results.xml often holds only a title)."""
     lines = log_tail.splitlines()
     for i, line in enumerate(lines):
         if name in line and "failed" in line:
-            chunk = [ln.strip() for ln in lines[i : i + 30] if ln.strip()]
+            chunk = []
+            for ln in lines[i : i + 30]:
+                if chunk and _NEXT_TEST.search(ln):
+                    break  # the next test's log: its errors are not this test's
+                if ln.strip():
+                    chunk.append(ln.strip())
             errors = [ln for ln in chunk if re.search(r"(Error|Exception|assert)", ln)]
             return _trim(" | ".join(errors[-3:] or chunk[:3]))
     return ""

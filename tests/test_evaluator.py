@@ -150,6 +150,18 @@ async def fine(dut):
     assert obs.has_coverage  # a failing test still ran the simulation and produced coverage
 
 
+def test_each_failed_test_gets_its_own_error(evaluator):
+    """cocotb logs every test's traceback in one stream: a test's message stops where the next test starts."""
+    source = "import cocotb\nfrom cocotb.triggers import Timer\n" + "".join(
+        f"\n@cocotb.test()\nasync def {name}(dut):\n    await Timer(10, unit='ns')\n    assert False, '{name} broke'\n"
+        for name in ("first", "second")
+    )
+    obs = evaluator.evaluate(design_spec("counter4"), tb(source))
+    messages = {t.name: t.message for t in obs.tests}
+    assert "first broke" in messages["first"] and "second" not in messages["first"], messages
+    assert "second broke" in messages["second"], messages
+
+
 def test_output_flood_is_contained(simulator, build_cache):
     ev = Evaluator(simulator, cache_dir=build_cache, limits=Limits(wall_s=20, output_mb=2))
     obs = ev.evaluate(
