@@ -111,7 +111,10 @@ def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple
         if not defined:
             continue
         text = ast.unparse(node)
-        helpers.append((Scenario(text.splitlines()[0][:60], text, False), defined, _used(node)))
+        # named as the scenario parser names pieces: a function by its name, anything else by its first line
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+        name = node.name if isinstance(node, functions) else text.splitlines()[0][:60]
+        helpers.append((Scenario(name, text, False), defined, _used(node)))
     out = []
     for test in tests:
         test.decorator_list = []

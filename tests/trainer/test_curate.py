@@ -170,3 +170,43 @@ def test_clean_examples_are_opt_in_and_kept_apart(evaluator, tmp_path):
     assert example.messages == backend.prompts[0]
     report = json.loads((tmp_path / "clean.jsonl.report.json").read_text())
     assert report["by_kind"] == {"clean": 1}
+
+
+def test_expert_scenarios_with_helpers_pass_the_scenario_parser():
+    """A reference test that calls helpers becomes a reply the scenario parser gives back as it is: the
+    helpers are named as the parser names them (a function by its name), or every such expert is lost."""
+    from trainer.examples import scenarios_reply
+    from trainer.expert import reference_scenarios
+
+    module = '''
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge
+
+KEY = [0xA5, 0x5A]
+
+
+def checksum(data):
+    return 0xFF ^ sum(data) & 0xFF
+
+
+async def send(dut, data):
+    for b in data + [checksum(data)]:
+        dut.in_byte.value = b
+        await FallingEdge(dut.clk)
+
+
+@cocotb.test()
+async def test_unlock(dut):
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    await send(dut, [0x03] + KEY)
+    assert dut.locked.value == 0
+'''
+    scaffold = BuiltinPolicy().propose(State(load_design(DESIGNS / "counter4")), 1).testbench.source
+    ((scenario, helpers),) = reference_scenarios(module, scaffold, clocked=True)
+    assert scenario.name == "scenario_unlock" and "Clock(" not in scenario.source  # the scaffold runs the clock
+    assert [h.name for h in helpers] == [
+        "from cocotb.triggers import ClockCycles, FallingEdge", "KEY = [165, 90]", "checksum", "send"
+    ]
+    reply = scenarios_reply([*helpers, scenario])
+    assert reply is not None and "def checksum(data)" in reply and "async def scenario_unlock(tb, dut)" in reply
