@@ -14,7 +14,7 @@ import pytest
 from conftest import DESIGNS
 from pytest_llm4cov.design import load_design
 from pytest_llm4cov.loop import run_loop
-from pytest_llm4cov.policy.builtin import BuiltinPolicy, render, simulated_cycles
+from pytest_llm4cov.policy.builtin import BuiltinPolicy, fit_budget, render, simulated_cycles
 from pytest_llm4cov.policy.random_policy import RandomPolicy
 from pytest_llm4cov.policy.rtl_facts import Rule
 from pytest_llm4cov.state import State
@@ -29,15 +29,21 @@ def designs():
     return {name: load_design(DESIGNS / name) for name in ("regblock", "pkt_parser", "mag_compare")}
 
 
-def hits(obs, line: int) -> int:
-    """How often the line point that opens ``line``'s block was hit (0: uncovered)."""
-    counts = [p.count for p in obs.coverage.points if p.metric == "line" and p.line == line]
+def hits(obs, line: int, file: str = "") -> int:
+    """How often the line point that opens ``line``'s block (in ``file``, if named) was hit (0: uncovered)."""
+    counts = [p.count for p in obs.coverage.points if p.metric == "line" and p.line == line and p.file.endswith(file)]
     assert counts, f"no line point on line {line}"
     return max(counts)
 
 
 def line_of(design, text: str) -> int:
     (source,) = design.rtl_text.values()
+    (number,) = [i for i, ln in enumerate(source.splitlines(), 1) if text in ln]
+    return number
+
+
+def line_of_file(design, name: str, text: str) -> int:
+    (source,) = [t for f, t in design.rtl_text.items() if str(f).endswith(name)]
     (number,) = [i for i, ln in enumerate(source.splitlines(), 1) if text in ln]
     return number
 
@@ -139,3 +145,27 @@ def test_simulated_cycles_counts_every_phase(designs):
     values = sum(len(v) for v in plan.interesting.values())
     with_sequence = dataclasses.replace(plan, phases=[("sequence", 4, None)])
     assert simulated_cycles(with_sequence, design) == 4 + 4 * values
+
+
+def test_key_presses_reach_a_debounced_keypads_lockout(evaluator):
+    """combo_lock's keypad takes a key only after 16 stable samples of exactly one key, with all keys
+    released before: random values on the 11 key wires almost never form one. The press phase (from the
+    first refinement on) holds one key past the debounce count, then releases it: wrong codes are
+    entered, and three of them lock the keypad out. Same budget without it: no lockout."""
+    design = load_design(DESIGNS / "combo_lock")
+    policy = BuiltinPolicy()
+    facts = policy.facts(design)
+    assert first_plan(design).phases[-1][0] != "presses"  # the first attempt is unchanged
+    plan = policy.plan(design, facts, seed=0, refine=2)
+    kind, cycles, (presses, hold) = plan.phases[-1]
+    assert kind == "presses" and presses == 32 and hold == 28 and cycles == 2 * presses * hold  # stable_cnt: 16
+    budget = simulated_cycles(plan, design)
+    bare = fit_budget(dataclasses.replace(plan, phases=plan.phases[:-1]), design, budget)
+    assert simulated_cycles(bare, design) == budget
+    lockout = line_of_file(design, "lock_fsm.v", "S_LOCKOUT: begin")
+    hit = {}
+    for label, p in (("presses", plan), ("bare", bare)):
+        obs = evaluator.evaluate(design.build, render(design, p, "builtin", 2))
+        assert obs.passed, f"{label}: {obs.error}"
+        hit[label] = hits(obs, lockout, "lock_fsm.v")
+    assert hit["presses"] > 0 and hit["bare"] == 0, hit

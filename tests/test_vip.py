@@ -1,5 +1,6 @@
 """Verification IP for standard interfaces: port groups matched by name (pyslang-parsed ports), the
-built-in plan that hands them to cocotbext-axi / cocotbext-apb, and (simulator) what that reaches."""
+built-in plan that hands them to cocotbext-axi / cocotbext-apb / the template's SPI master, and (simulator)
+what that reaches."""
 
 from __future__ import annotations
 
@@ -74,9 +75,13 @@ def test_bare_axis_names_match_with_no_prefix(tmp_path):
         "output [11:0] prdata, output pready",
         "input clk, input [1:0] psel, input penable, input pwrite, input [7:0] paddr, input [31:0] pwdata, "
         "output [31:0] prdata, output pready",
+        # an SPI master (it drives SCLK and chip select), SPI without a chip select, a 2-bit chip select
+        "input clk, output sclk, output cs_n, output mosi, input miso",
+        "input clk, input sclk, input mosi, output miso",
+        "input clk, input sclk, input [1:0] cs_n, input mosi",
     ],
     ids=["no-tdata", "tready-direction", "no-tready", "tkeep-width", "no-clock", "apb-no-pready",
-         "apb-12-bit-data", "apb-two-psel"],
+         "apb-12-bit-data", "apb-two-psel", "spi-master", "spi-no-select", "spi-two-selects"],
 )
 def test_near_misses_are_not_matched(tmp_path, body):
     assert kinds(ports(tmp_path, body)) == []
@@ -93,6 +98,24 @@ def test_apb_with_and_without_prefix(tmp_path):
                      "input [7:0] s_apb_paddr, input [15:0] s_apb_pwdata, output [15:0] s_apb_prdata, "
                      "output s_apb_pready", name="dut2")
     assert kinds(prefixed) == [("apb", "s_apb")]
+
+
+def test_spi_slave_ports_by_their_common_names(tmp_path):
+    bare = ports(tmp_path, "input clk, input rst_n, input sclk, input cs_n, input mosi, output miso, input [7:0] din")
+    (group,) = match_groups(bare)
+    assert (group.kind, group.prefix) == ("spi", "")
+    assert group.ports == {"sclk": "sclk", "cs": "cs_n", "mosi": "mosi"} and set(group.driven) == {"sclk", "cs_n", "mosi"}
+    other = ports(tmp_path, "input clk, input SPI_SCK, input SPI_SS_N, input SPI_SDI, output SPI_SDO", name="dut2")
+    assert kinds(other) == [("spi", "SPI")]
+
+
+def test_spi_bytes_favour_compared_values_with_and_without_the_command_bit():
+    design = load_design(DESIGNS / "spi_slave")
+    policy = BuiltinPolicy()
+    (spi,) = policy.plan(design, policy.facts(design), seed=0, refine=0).vip
+    # REG_CTRL..REG_STAT (0-3) as a write command (bit 7 clear) and as a read (bit 7 set)
+    assert {0x00, 0x01, 0x02, 0x03, 0x80, 0x81, 0x82, 0x83} <= set(spi.settings["values"])
+    assert [p.name for p in wire_inputs(design, policy.plan(design, policy.facts(design), 0, 0))] == ["din"]
 
 
 def test_frame_lengths_sit_at_and_past_the_bounds():
@@ -150,10 +173,13 @@ def test_vip_setting_is_checked(tmp_path):
 
 
 @pytest.mark.simulator
-@pytest.mark.parametrize("name", ["axis_len_filter", pytest.param("apb_regs", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "name", ["axis_len_filter", "spi_slave", pytest.param("apb_regs", marks=pytest.mark.slow)]
+)
 def test_vip_reaches_more_than_per_wire_stimulus_at_the_same_budget(name, evaluator):
     """One first step each way, the per-wire plan fitted to the VIP plan's cycles: the VIP closes the
-    protocol states (exact-length and truncated frames; completed APB transfers to each register)."""
+    protocol states (exact-length and truncated frames; completed APB transfers to each register; SPI
+    register writes, which need a whole command byte and a data byte under one chip select)."""
     design = load_design(DESIGNS / name)
     policy = BuiltinPolicy()
     plan = policy.plan(design, policy.facts(design), seed=0, refine=0)

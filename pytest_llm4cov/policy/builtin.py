@@ -4,8 +4,9 @@ From the interface and the RTL it writes a readable cocotb testbench (clock, res
 polarity, corner values, biased random stimulus, holds for timeouts). From the observation it aims at
 holes: the uncovered source lines and Verilator's expression points name the constants and internal
 states that matter, which become more interesting values, guarded drive rules and longer runs.
-Port groups that match a standard interface (AXI-Stream, APB: ``vip.py``) are driven by verification
-IP (cocotbext-axi, cocotbext-apb) with the mined values as its data and addresses, not wire by wire.
+Port groups that match a standard interface (AXI-Stream, APB, SPI: ``vip.py``) are driven by verification
+IP (cocotbext-axi, cocotbext-apb, the template's SPI master) with the mined values as its data and
+addresses, not wire by wire.
 ``RandomPolicy`` renders the same template with every directed feature off: the baseline it must beat.
 """
 
@@ -41,6 +42,10 @@ TIME_SHARE = 0.4
 #: Reset pulses per plan (first attempt; refinements more) and the random cycles after each at least.
 PULSES = 4
 MIN_SETTLE = 16
+#: Key presses per refinement level (at most MAX_PRESSES): a multi-bit input set to one value, then zero,
+#: each held past the smallest counter the RTL has (a debouncer's), as keys and buttons are pressed.
+PRESSES = 16
+MAX_PRESSES = 48
 
 
 #: Cycles per second while a testbench waits in one timer (``tb.step(n)``, n > 64), measured on the
@@ -202,9 +207,7 @@ def _vip_code(groups: list[VipGroup]) -> dict[str, str]:
         return {"VIP_IMPORTS": "", "VIP_TABLE": "", "VIP_SECTION": "", "VIP_START": ""}
     rows = []
     for g in groups:
-        settings = ", ".join(
-            f"{k!r}: [" + ", ".join(hex(v) if k != "lengths" else str(v) for v in vs) + "]" for k, vs in g.settings.items()
-        )
+        settings = ", ".join(f"{k!r}: {_setting(k, v)}" for k, v in g.settings.items())
         rows.append(f"    ({g.kind!r}, {g.prefix!r}, {{{settings}}}),")
     table = _VIP_COMMENT + "VIP = [\n" + "\n".join(rows) + "\n]\n"
     kinds = {g.kind for g in groups}
@@ -217,11 +220,19 @@ def _vip_code(groups: list[VipGroup]) -> dict[str, str]:
     return {"VIP_IMPORTS": imports, "VIP_TABLE": table, "VIP_SECTION": section, "VIP_START": "    start_vip(tb)\n"}
 
 
+def _setting(key: str, value: Any) -> str:
+    """A VIP setting as Python source: a port name, frame lengths, or values in hex."""
+    if isinstance(value, str):
+        return repr(value)
+    return "[" + ", ".join(str(v) if key == "lengths" else hex(v) for v in value) + "]"
+
+
 _VIP_COMMENT = """\
 # Port groups that match a standard interface, driven by verification IP instead of per-wire values:
 # (kind, name prefix, settings). axis_source: frames into the design (cocotbext-axi's AxiStreamSource);
 # axis_sink: frames out of it, with back-pressure (AxiStreamSink); apb: register writes and reads
-# (cocotbext-apb's ApbMaster). Their inputs are not in INPUTS. `vip = false` in llm4cov.toml turns this off.
+# (cocotbext-apb's ApbMaster); spi: SPI transfers into the design (spi_transfers below, mode 0 and 3).
+# Their inputs are not in INPUTS. `vip = false` in llm4cov.toml turns this off.
 """
 
 
@@ -253,6 +264,13 @@ def design_arcs(design: Design) -> Arcs:
         texts = {s: _read(s) for s in design.interface.sources}
         _ARCS[key] = fsm_arcs(design.interface, texts, design_invariants(design))
     return _ARCS[key]
+
+
+def press_hold(facts: RtlFacts) -> int:
+    """Cycles a key press (and its release) lasts: past the smallest counter of at least 4 the RTL has
+    (a debounce count), with room for input synchronisers; MIN_SETTLE without one, at most 1,100."""
+    counts = [c for c in [*facts.counters.values(), *facts.timeouts] if c >= 4]
+    return max(MIN_SETTLE, min(1100, int(min(counts, default=0) * 1.25) + 8))
 
 
 def base_cycles(design: Design) -> int:
@@ -398,6 +416,12 @@ class BuiltinPolicy(Policy):
                 phases.append(("freeze", freeze, {name: 1}))
             # Slow protocols (oversampled serial lines, handshakes with minimum phase lengths).
             phases.append(("slow", cycles // 2, 4 * refine))
+            # Key presses (last, so the phases above see the draws they always had): a keypad or button
+            # vector behind a debouncer and a one-hot check needs one key held, then all released.
+            if any(p.width > 1 for p in wire_inputs(design, Plan(seed, vip=vip))):
+                hold = press_hold(facts)
+                presses = min(MAX_PRESSES, PRESSES * refine)
+                phases.append(("presses", 2 * presses * hold, (presses, hold)))
         return Plan(
             seed=seed,
             interesting=interesting,

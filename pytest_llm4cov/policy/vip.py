@@ -1,8 +1,9 @@
 """Port groups that match a standard interface, for the built-in policy to drive with verification IP.
 
 Random toggling of each wire rarely forms an AXI-Stream frame (``tvalid`` held until ``tready``, ``tlast``
-at its end) or a complete APB transfer; cocotbext-axi and cocotbext-apb drive those protocols the way a
-verification engineer does. Groups are matched by port names as those packages' bus objects find them
+at its end), a complete APB transfer or a whole SPI byte under chip select; cocotbext-axi and cocotbext-apb
+drive the first two the way a verification engineer does, and the template's own SPI master the third
+(cocotbext-spi does not run on cocotb 2). Groups are matched by port names as those packages' bus objects find them
 (``AxiStreamBus.from_prefix(dut, "s_axis")`` looks up ``s_axis_tdata``, ``s_axis_tvalid``, ...):
 case-insensitive, ``prefix_signal`` or the bare signal name, with every mandatory signal present and each
 signal in the direction its role needs. A near miss (no ``tdata``, a ``tready`` the wrong way) is no match,
@@ -30,6 +31,14 @@ _APB = {
     "pwdata": ("input", True), "prdata": ("output", True), "pready": ("output", True),
     "pstrb": ("input", False), "pprot": ("input", False),
 }
+#: SPI slave ports: role -> the names it goes by (after an optional prefix), first match wins. All three
+#: are 1-bit DUT inputs; MISO is left alone (the master does not check what comes back). Chip selects are
+#: taken as active low, the SPI convention every listed name follows.
+_SPI = {
+    "sclk": ("sclk", "sck", "spi_clk"),
+    "cs": ("cs_n", "csn", "cs_b", "csb", "ss_n", "ssn", "ncs", "nss", "cs", "ss"),
+    "mosi": ("mosi", "sdi", "copi"),
+}
 _FLIP = {"input": "output", "output": "input"}
 #: The most address bits an APB group may have for the master to draw addresses over (cocotbext-apb
 #: sizes nothing by it, but a 64-bit space is no range to sample).
@@ -39,8 +48,9 @@ MAX_ADDRESS_BITS = 32
 @dataclass(frozen=True)
 class VipGroup:
     """One interface instance: ``kind`` (axis_source: the DUT receives frames, axis_sink: it sends them,
-    apb: its register port), the name prefix as the RTL spells it, role -> port name, and the settings
-    the testbench's traffic takes (frame lengths, data values, addresses)."""
+    apb: its register port, spi: its SPI slave port), the name prefix as the RTL spells it, role -> port
+    name, and the settings the testbench's traffic takes (frame lengths, data values, addresses; for spi
+    also the port of each role, as the template's SPI master drives the wires itself)."""
 
     kind: str
     prefix: str
@@ -88,7 +98,7 @@ def _group(
 
 
 def match_groups(iface: DesignInterface) -> list[VipGroup]:
-    """Every AXI-Stream port (both directions) and APB slave port of ``iface`` that VIP can drive.
+    """Every AXI-Stream port (both directions), APB slave port and SPI slave port of ``iface`` that VIP can drive.
 
     A design without a clock has none: the VIP is clocked. A group whose widths the VIP cannot take
     (tkeep not dividing tdata, APB data not whole bytes, a multi-bit psel) is left to per-wire stimulus.
@@ -122,7 +132,28 @@ def match_groups(iface: DesignInterface) -> list[VipGroup]:
             del found["pstrb"]  # cocotbext-apb asserts one strobe per byte; such a pstrb stays per-wire
         groups.append(VipGroup("apb", prefix, found, _inputs(found, ports)))
         taken.update(found.values())
+    for prefix in dict.fromkeys(p for name in _SPI["sclk"] for p in _prefixes(iface, name)):
+        spi = _spi_group(iface, ports, prefix)
+        if spi is not None and not taken & set(spi.values()):
+            groups.append(VipGroup("spi", prefix, spi, tuple(spi.values())))
+            taken.update(spi.values())
     return groups
+
+
+def _spi_group(iface: DesignInterface, ports: Mapping[str, Port], prefix: str) -> dict[str, str] | None:
+    """role -> port name of an SPI slave port (SCLK, chip select and MOSI all 1-bit inputs), else None."""
+    special = {iface.clock, iface.reset.name if iface.reset else None}
+    found: dict[str, str] = {}
+    for role, names in _SPI.items():
+        for name in names:
+            port = _lookup(ports, prefix, name)
+            if port is not None and port.direction == "input" and port.width == 1 and port.elements == 1 \
+                    and port.name not in special:
+                found[role] = port.name
+                break
+        else:
+            return None
+    return found
 
 
 def _inputs(found: Mapping[str, str], ports: Mapping[str, Port]) -> tuple[str, ...]:
@@ -162,10 +193,19 @@ def with_settings(groups: Sequence[VipGroup], bounds: set[int], values: Mapping[
             settings: dict[str, Any] = {"lengths": frame_lengths(bounds), "values": mined("tdata")}
         elif g.kind == "apb":
             settings = {"addresses": mined("paddr"), "values": mined("pwdata")}
+        elif g.kind == "spi":
+            settings = {**g.ports, "values": spi_bytes(bounds)}
         else:
             settings = {}
         out.append(VipGroup(g.kind, g.prefix, g.ports, g.driven, settings))
     return out
+
+
+def spi_bytes(bounds: set[int]) -> list[int]:
+    """Bytes an SPI master favours: each value below 256 the RTL compares or sizes with, and below 128 also
+    with the top bit set (a read/write flag above a register address, the common command byte)."""
+    out = sorted({v for v in bounds if 0 <= v < 256} | {v | 0x80 for v in bounds if 0 <= v < 128})
+    return out[:MAX_VALUES]
 
 
 def mined_values(groups: Sequence[VipGroup]) -> dict[str, list[int]]:

@@ -36,7 +36,8 @@ RULES = {{RULES}}
 RUN_LENGTHS = {{RUN_LENGTHS}}
 # The stimulus, phase by phase: (kind, cycles, argument): uniform is plain random, random takes its bias towards
 # INTERESTING/MIRRORS/RULES, freeze the inputs it holds fixed, slow how much longer values last,
-# hold the pattern it holds, reset what the other inputs do during reset, pulses (count, cycles after each).
+# hold the pattern it holds, reset what the other inputs do during reset, pulses (count, cycles after each),
+# presses (count, cycles each key is held and then released).
 PLAN = {{PLAN}}
 # Checks inferred from the RTL: the value each register holds while reset is asserted, and the only
 # values some registers (FSM states) take after reset.
@@ -263,6 +264,22 @@ class TB:
             await self.reset(2, "ones" if i % 4 == 3 else "random")
             await self.random_phase(after, 0.3)
 
+    async def press_phase(self, presses, hold):
+        """Multi-bit inputs pressed like keys, one at a time: set to a one-hot value (or one the RTL
+        compares it with) for ``hold`` cycles, then back to zero for ``hold`` cycles, so a keypad or a
+        button vector behind a debouncer and a one-hot check sees whole presses and releases."""
+        wide = [name for name, width in INPUTS.items() if width > 1]
+        for _ in range(presses if wide else 0):
+            name = self.rng.choice(wide)
+            if INTERESTING.get(name) and self.rng.random() < 0.3:
+                value = self.rng.choice(INTERESTING[name])
+            else:
+                value = 1 << self.rng.randrange(INPUTS[name])
+            self.set(name, value)
+            await self.step(hold)
+            self.set(name, 0)
+            await self.step(hold)
+
     async def sequence_phase(self, cycles_each):
         """Drive each input's interesting values in the order the RTL lists them."""
         for name, values in INTERESTING.items():
@@ -295,4 +312,6 @@ async def test_coverage_closure(dut):
             await tb.reset(cycles, arg or "zero")
         elif kind == "pulses":
             await tb.pulse_phase(*arg)
+        elif kind == "presses":
+            await tb.press_phase(*arg)
     tb.check_outputs_known()

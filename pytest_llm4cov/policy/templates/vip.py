@@ -104,7 +104,47 @@ async def apb_transfers(tb, rng, prefix, settings):
             await Timer(10 * gap, unit="ns")
 
 
-VIP_DRIVERS = {"axis_source": send_frames, "axis_sink": receive_frames, "apb": apb_transfers}
+async def spi_transfers(tb, rng, prefix, settings):
+    """SPI transfers into the design (an SPI slave): chip select asserted, whole bytes MSB first, data set
+    up before each rising SCLK edge (mode 0, and mode 3 now and then), SCLK several clocks per phase so a
+    design that oversamples it through synchronisers sees every edge; one to eight bytes per select, now
+    and then a partial byte (an aborted transfer), bytes biased towards the values the RTL compares or
+    sizes with (``settings["values"]``)."""
+    sclk, cs, mosi = (getattr(tb.dut, settings[role]) for role in ("sclk", "cs", "mosi"))
+
+    async def clocks(n):
+        for _ in range(n):
+            await FallingEdge(clock(tb))
+
+    cs.value, sclk.value, mosi.value = 1, 0, 0  # deselected (chip selects are active low)
+    while True:
+        if tb.quiet:
+            await clocks(1)
+            continue
+        cpol = int(rng.random() < 0.2)  # mode 3: SCLK idles high
+        half = rng.choice((3, 4, 4, 8))  # clocks per SCLK phase
+        sclk.value = cpol
+        cs.value = 0
+        await clocks(half)
+        data = [pick(rng, settings["values"], 8) for _ in range(rng.choice((1, 2, 2, 3, 4, 8)))]
+        bits = [(byte >> i) & 1 for byte in data for i in range(7, -1, -1)]
+        if rng.random() < 0.1:
+            bits = bits[: rng.randrange(1, len(bits))]  # deselected mid-byte
+        for bit in bits:
+            if tb.quiet:
+                break
+            sclk.value = 0
+            mosi.value = bit
+            await clocks(half)
+            sclk.value = 1
+            await clocks(half)
+        sclk.value = cpol
+        await clocks(half)
+        cs.value = 1
+        await clocks(rng.choice((1, 2, 4, 16)))
+
+
+VIP_DRIVERS = {"axis_source": send_frames, "axis_sink": receive_frames, "apb": apb_transfers, "spi": spi_transfers}
 
 
 def start_vip(tb):
