@@ -110,7 +110,7 @@ def _failure_detail(log_tail: str, name: str) -> str:
     """The assertion or exception cocotb logged for a failed test (results.xml often holds only a title)."""
     lines = log_tail.splitlines()
     for i, line in enumerate(lines):
-        if name in line and "failed" in line:
+        if re.search(rf"(^|[.\s]){re.escape(name)} failed\b", line):  # not `first_two failed` for `first`
             chunk = []
             for ln in lines[i : i + 30]:
                 if chunk and _NEXT_TEST.search(ln):

@@ -79,9 +79,12 @@ def test_bare_axis_names_match_with_no_prefix(tmp_path):
         "input clk, output sclk, output cs_n, output mosi, input miso",
         "input clk, input sclk, input mosi, output miso",
         "input clk, input sclk, input [1:0] cs_n, input mosi",
+        # a bare chip select: its polarity is unknown
+        "input clk, input sclk, input cs, input mosi",
     ],
     ids=["no-tdata", "tready-direction", "no-tready", "tkeep-width", "no-clock", "apb-no-pready",
-         "apb-12-bit-data", "apb-two-psel", "spi-master", "spi-no-select", "spi-two-selects"],
+         "apb-12-bit-data", "apb-two-psel", "spi-master", "spi-no-select", "spi-two-selects",
+         "spi-bare-cs"],
 )
 def test_near_misses_are_not_matched(tmp_path, body):
     assert kinds(ports(tmp_path, body)) == []
@@ -107,6 +110,9 @@ def test_spi_slave_ports_by_their_common_names(tmp_path):
     assert group.ports == {"sclk": "sclk", "cs": "cs_n", "mosi": "mosi"} and set(group.driven) == {"sclk", "cs_n", "mosi"}
     other = ports(tmp_path, "input clk, input SPI_SCK, input SPI_SS_N, input SPI_SDI, output SPI_SDO", name="dut2")
     assert kinds(other) == [("spi", "SPI")]
+    prefixed_clk = ports(tmp_path, "input clk, input spi_clk, input spi_cs_n, input spi_mosi", name="dut3")
+    (group,) = match_groups(prefixed_clk)
+    assert group.ports == {"sclk": "spi_clk", "cs": "spi_cs_n", "mosi": "spi_mosi"}
 
 
 def test_spi_bytes_favour_compared_values_with_and_without_the_command_bit():
@@ -115,6 +121,7 @@ def test_spi_bytes_favour_compared_values_with_and_without_the_command_bit():
     (spi,) = policy.plan(design, policy.facts(design), seed=0, refine=0).vip
     # REG_CTRL..REG_STAT (0-3) as a write command (bit 7 clear) and as a read (bit 7 set)
     assert {0x00, 0x01, 0x02, 0x03, 0x80, 0x81, 0x82, 0x83} <= set(spi.settings["values"])
+    assert spi.settings["values"][:4] == [0x00, 0x80, 0x01, 0x81]  # a value and its read command side by side
     assert [p.name for p in wire_inputs(design, policy.plan(design, policy.facts(design), 0, 0))] == ["din"]
 
 

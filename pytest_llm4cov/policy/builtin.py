@@ -193,7 +193,7 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "COVER": _literal(cover_points(design, {**plan.interesting, **mined_values(plan.vip)}, design_invariants(design))),
         "ARCS": _literal(arc_points(design_arcs(design))),
         "CROSSES": _literal(cross_points(design)),
-        **_vip_code(plan.vip),
+        **_vip_code(design, plan.vip),
     }
     text = template()
     for key, value in fills.items():
@@ -201,10 +201,14 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
     return Testbench(text, module_name_for(design.top))
 
 
-def _vip_code(groups: list[VipGroup]) -> dict[str, str]:
-    """The imports, drivers and start of the verification IP, only in testbenches that use it."""
+def _vip_code(design: Design, groups: list[VipGroup]) -> dict[str, str]:
+    """The imports, drivers and start of the verification IP, only in testbenches that use it, and the
+    inputs it drives with their widths (VIP_INPUTS: a hybrid scenario, which runs without the VIP, drives
+    them with ``tb.set``)."""
+    widths = {p.name: p.width for p in design.interface.ports}
+    driven = {name: widths[name] for name in sorted(driven_inputs(groups))}
     if not groups:
-        return {"VIP_IMPORTS": "", "VIP_TABLE": "", "VIP_SECTION": "", "VIP_START": ""}
+        return {"VIP_IMPORTS": "", "VIP_TABLE": "", "VIP_SECTION": "", "VIP_START": "", "VIP_INPUTS": "{}"}
     rows = []
     for g in groups:
         settings = ", ".join(f"{k!r}: {_setting(k, v)}" for k, v in g.settings.items())
@@ -217,7 +221,8 @@ def _vip_code(groups: list[VipGroup]) -> dict[str, str]:
     if kinds & {"axis_source", "axis_sink"}:
         imports += "from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource\n"
     section = resources.files("pytest_llm4cov.policy").joinpath("templates/vip.py").read_text()
-    return {"VIP_IMPORTS": imports, "VIP_TABLE": table, "VIP_SECTION": section, "VIP_START": "    start_vip(tb)\n"}
+    return {"VIP_IMPORTS": imports, "VIP_TABLE": table, "VIP_SECTION": section, "VIP_START": "    start_vip(tb)\n",
+            "VIP_INPUTS": _literal(driven)}
 
 
 def _setting(key: str, value: Any) -> str:
@@ -420,8 +425,9 @@ class BuiltinPolicy(Policy):
             # vector behind a debouncer and a one-hot check needs one key held, then all released.
             if any(p.width > 1 for p in wire_inputs(design, Plan(seed, vip=vip))):
                 hold = press_hold(facts)
-                presses = min(MAX_PRESSES, PRESSES * refine)
-                phases.append(("presses", 2 * presses * hold, (presses, hold)))
+                presses = min(MAX_PRESSES, PRESSES * refine, room // (2 * hold))  # within the time limit
+                if presses:
+                    phases.append(("presses", 2 * presses * hold, (presses, hold)))
         return Plan(
             seed=seed,
             interesting=interesting,

@@ -32,11 +32,12 @@ _APB = {
     "pstrb": ("input", False), "pprot": ("input", False),
 }
 #: SPI slave ports: role -> the names it goes by (after an optional prefix), first match wins. All three
-#: are 1-bit DUT inputs; MISO is left alone (the master does not check what comes back). Chip selects are
-#: taken as active low, the SPI convention every listed name follows.
+#: are 1-bit DUT inputs; MISO is left alone (the master does not check what comes back). Only chip selects
+#: whose name says active low are matched: a bare `cs` or `ss` says nothing of its polarity, and a slave
+#: held selected while idle would get worse stimulus than per-wire values.
 _SPI = {
-    "sclk": ("sclk", "sck", "spi_clk"),
-    "cs": ("cs_n", "csn", "cs_b", "csb", "ss_n", "ssn", "ncs", "nss", "cs", "ss"),
+    "sclk": ("sclk", "sck"),
+    "cs": ("cs_n", "csn", "cs_b", "csb", "ss_n", "ssn", "ncs", "nss"),
     "mosi": ("mosi", "sdi", "copi"),
 }
 _FLIP = {"input": "output", "output": "input"}
@@ -132,7 +133,9 @@ def match_groups(iface: DesignInterface) -> list[VipGroup]:
             del found["pstrb"]  # cocotbext-apb asserts one strobe per byte; such a pstrb stays per-wire
         groups.append(VipGroup("apb", prefix, found, _inputs(found, ports)))
         taken.update(found.values())
-    for prefix in dict.fromkeys(p for name in _SPI["sclk"] for p in _prefixes(iface, name)):
+    # `spi_clk` with `spi_cs_n`, `spi_mosi`: the clock role is `clk` under a prefix (a bare `clk` is the clock)
+    sclk_prefixes = [p for name in _SPI["sclk"] for p in _prefixes(iface, name)] + [p for p in _prefixes(iface, "clk") if p]
+    for prefix in dict.fromkeys(sclk_prefixes):
         spi = _spi_group(iface, ports, prefix)
         if spi is not None and not taken & set(spi.values()):
             groups.append(VipGroup("spi", prefix, spi, tuple(spi.values())))
@@ -145,7 +148,7 @@ def _spi_group(iface: DesignInterface, ports: Mapping[str, Port], prefix: str) -
     special = {iface.clock, iface.reset.name if iface.reset else None}
     found: dict[str, str] = {}
     for role, names in _SPI.items():
-        for name in names:
+        for name in names + (("clk",) if role == "sclk" and prefix else ()):
             port = _lookup(ports, prefix, name)
             if port is not None and port.direction == "input" and port.width == 1 and port.elements == 1 \
                     and port.name not in special:
@@ -204,8 +207,9 @@ def with_settings(groups: Sequence[VipGroup], bounds: set[int], values: Mapping[
 def spi_bytes(bounds: set[int]) -> list[int]:
     """Bytes an SPI master favours: each value below 256 the RTL compares or sizes with, and below 128 also
     with the top bit set (a read/write flag above a register address, the common command byte)."""
-    out = sorted({v for v in bounds if 0 <= v < 256} | {v | 0x80 for v in bounds if 0 <= v < 128})
-    return out[:MAX_VALUES]
+    values = sorted(v for v in bounds if 0 <= v < 256)
+    out = [b for v in values for b in (v, v | 0x80 if v < 128 else v)]  # a value and its read command side by side
+    return list(dict.fromkeys(out))[:MAX_VALUES]
 
 
 def mined_values(groups: Sequence[VipGroup]) -> dict[str, list[int]]:

@@ -126,3 +126,44 @@ def test_a_scenario_whose_check_fails_on_the_unmutated_rtl_is_reported_not_fatal
     feedback = policy.render(State(counter4, tb, obs, step=1)).messages[2]["content"]
     assert "Scenario `scenario_count_holds` raised AssertionError: count moved" in feedback
     assert 'assert tb.read("count") == 0' in feedback
+
+
+# Writes 0xA5 to spi_slave's CTRL register (command byte 0x00: write, address 0), mode 0, MSB first, each
+# SCLK phase 4 clocks: the pins the built-in testbench hands to its SPI master are the scenario's here.
+SPI_WRITE = '''```python
+async def scenario_write_ctrl(tb, dut):
+    """spi_slave.v: a write command and a data byte under one chip select set CTRL"""
+    tb.set("cs_n", 1)
+    tb.set("sclk", 0)
+    await tb.step(4)
+    tb.set("cs_n", 0)
+    await tb.step(4)
+    for byte in (0x00, 0xA5):
+        for i in range(7, -1, -1):
+            tb.set("mosi", (byte >> i) & 1)
+            await tb.step(4)
+            tb.set("sclk", 1)
+            await tb.step(4)
+            tb.set("sclk", 0)
+    await tb.step(4)
+    tb.set("cs_n", 1)
+    await tb.step(4)
+    assert tb.read("ctrl") == 0xA5
+```'''
+
+
+def test_a_scenario_drives_the_pins_the_vip_owns_in_the_scaffold(evaluator):
+    """spi_slave's SPI pins belong to the built-in testbench's SPI master, which runs only in its own test:
+    a scenario drives them with tb.set like any other input (they were missing from INPUTS: KeyError)."""
+    from pytest_llm4cov.design import load_design
+    from pytest_llm4cov.state import State
+
+    design = load_design(DESIGNS / "spi_slave")
+    policy = HybridPolicy(ScriptedPolicy([SPI_WRITE]), max_tokens=512)
+    first = policy.propose(State(design), 0).testbench
+    assert "VIP_INPUTS = {'cs_n': 1, 'mosi': 1, 'sclk': 1}" in first.source
+    before = evaluator.evaluate(design.build, first)
+    tb = policy.propose(State(design, first, before, step=0), 1).testbench
+    obs = evaluator.evaluate(design.build, tb)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    assert scenario_results(obs.notes)["scenario_write_ctrl"] == "ok", obs.notes

@@ -24,6 +24,8 @@ CLOCK = {{CLOCK}}  # None: a combinational design, stepped by time
 RESET = {{RESET}}  # None: the design has no reset
 RESET_ACTIVE = {{RESET_ACTIVE}}  # the level that asserts the reset
 INPUTS = {{INPUTS}}  # data inputs and their widths
+# Inputs the verification IP drives during test_coverage_closure (VIP below): a scenario may drive them.
+VIP_INPUTS = {{VIP_INPUTS}}
 OUTPUTS = {{OUTPUTS}}
 # Values the RTL compares each input against: magic values, case items, boundaries.
 INTERESTING = {{INTERESTING}}
@@ -103,6 +105,7 @@ class TB:
         self.rng = random.Random(SEED)
         self.cycles = 0
         self.quiet = False  # a hold phase keeps the inputs still: the verification IP (VIP) idles too
+        self.vip = False  # True once the VIP drives VIP_INPUTS; until then they are driven like INPUTS
         self.last = {}  # the TRACKED signals at the previous sample; empty after a reset or a long wait
         if CLOCK:
             cocotb.start_soon(Clock(getattr(dut, CLOCK), 10, unit="ns").start())
@@ -111,7 +114,7 @@ class TB:
         if name == RESET:  # a scenario may pulse the reset itself, e.g. with an enable held
             getattr(self.dut, name).value = int(value) & 1
             return
-        drive(getattr(self.dut, name), int(value), INPUTS[name])
+        drive(getattr(self.dut, name), int(value), INPUTS[name] if name in INPUTS else VIP_INPUTS[name])
 
     def read(self, name):
         """An internal signal's value, or None when it is missing or not a known value."""
@@ -149,9 +152,10 @@ class TB:
     async def reset(self, cycles=3, fill="zero"):
         """Assert the reset for ``cycles`` with the other inputs at zero, all ones, random values, or as they
         are ("keep"): some RTL resets only under another input (an enable), some loads operands during reset."""
-        for name in INPUTS if fill != "keep" else ():
-            self.set(name, self.rng.getrandbits(INPUTS[name]) if fill == "random" else
-                     (1 << INPUTS[name]) - 1 if fill == "ones" else 0)
+        widths = INPUTS if self.vip else {**INPUTS, **VIP_INPUTS}
+        for name in widths if fill != "keep" else ():
+            self.set(name, self.rng.getrandbits(widths[name]) if fill == "random" else
+                     (1 << widths[name]) - 1 if fill == "ones" else 0)
         if RESET:
             getattr(self.dut, RESET).value = RESET_ACTIVE
             await self.step(cycles)
@@ -269,6 +273,8 @@ class TB:
         compares it with) for ``hold`` cycles, then back to zero for ``hold`` cycles, so a keypad or a
         button vector behind a debouncer and a one-hot check sees whole presses and releases."""
         wide = [name for name, width in INPUTS.items() if width > 1]
+        for name in wide:
+            self.set(name, 0)  # every key released
         for _ in range(presses if wide else 0):
             name = self.rng.choice(wide)
             if INTERESTING.get(name) and self.rng.random() < 0.3:

@@ -123,7 +123,9 @@ async def spi_transfers(tb, rng, prefix, settings):
             continue
         cpol = int(rng.random() < 0.2)  # mode 3: SCLK idles high
         half = rng.choice((3, 4, 4, 8))  # clocks per SCLK phase
-        sclk.value = cpol
+        if int(sclk.value) != cpol:
+            sclk.value = cpol  # the new idle level while still deselected: no edge counts as a bit
+            await clocks(half)
         cs.value = 0
         await clocks(half)
         data = [pick(rng, settings["values"], 8) for _ in range(rng.choice((1, 2, 2, 3, 4, 8)))]
@@ -131,11 +133,11 @@ async def spi_transfers(tb, rng, prefix, settings):
         if rng.random() < 0.1:
             bits = bits[: rng.randrange(1, len(bits))]  # deselected mid-byte
         for bit in bits:
-            if tb.quiet:
-                break
             sclk.value = 0
             mosi.value = bit
             await clocks(half)
+            while tb.quiet:  # a hold phase: stay selected with SCLK stopped until it ends
+                await clocks(1)
             sclk.value = 1
             await clocks(half)
         sclk.value = cpol
@@ -149,6 +151,7 @@ VIP_DRIVERS = {"axis_source": send_frames, "axis_sink": receive_frames, "apb": a
 
 def start_vip(tb):
     """Start each VIP group's traffic; its own random stream, so the per-wire stimulus is as without it."""
+    tb.vip = True
     rng = random.Random(SEED ^ 0x5EED)
     for kind, prefix, settings in VIP:
         cocotb.start_soon(VIP_DRIVERS[kind](tb, rng, prefix, settings))
