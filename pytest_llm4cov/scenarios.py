@@ -183,6 +183,14 @@ def parse_scenarios(
     return ParsedScenarios(tuple(pieces), tuple(fixes), tuple(problems), how)
 
 
+def piece_name(node: ast.stmt) -> str:
+    """What a piece is called: a function by its name, anything else (imports, constants, classes) by its
+    first line. The trainer names expert helpers the same way, so a reply built from them parses back."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return node.name
+    return ast.unparse(node).splitlines()[0][:60]
+
+
 def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fix: bool = True) -> Scenario | None:
     source = ast.get_source_segment(chunk, node) or ""
     if isinstance(node, ast.AsyncFunctionDef):
@@ -200,10 +208,9 @@ def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fi
         if any(_is_test_decorator(d) for d in node.decorator_list) or node.name.startswith(PREFIX):
             problems.append(f"dropped `{node.name}`: scenarios must be coroutines, `async def {node.name}(tb, dut):`")
             return None
-        return Scenario(node.name, ast.get_source_segment(chunk, node, padded=False) or source, False)
+        return Scenario(piece_name(node), ast.get_source_segment(chunk, node, padded=False) or source, False)
     if isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.ClassDef)):
-        name = ast.unparse(node).splitlines()[0][:60]
-        return Scenario(name, source, False)
+        return Scenario(piece_name(node), source, False)
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
         return None  # a stray docstring
     problems.append(f"dropped top-level `{ast.unparse(node).splitlines()[0][:80]}`: only definitions are kept")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llm4cov.runlog import RunRecord
-from pytest_llm4cov.scenarios import PREFIX, Scenario, scenario_results
+from pytest_llm4cov.scenarios import PREFIX, Scenario, piece_name, scenario_results
 from trainer.transitions import Transition, improvement, record_of
 
 RENAMED = "ref_"
@@ -110,11 +110,7 @@ def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple
         defined = set(_defined(node))
         if not defined:
             continue
-        text = ast.unparse(node)
-        # named as the scenario parser names pieces: a function by its name, anything else by its first line
-        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
-        name = node.name if isinstance(node, functions) else text.splitlines()[0][:60]
-        helpers.append((Scenario(name, text, False), defined, _used(node)))
+        helpers.append((Scenario(piece_name(node), ast.unparse(node), False), defined, _used(node)))
     out = []
     for test in tests:
         test.decorator_list = []

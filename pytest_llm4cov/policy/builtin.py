@@ -205,10 +205,10 @@ def _vip_code(design: Design, groups: list[VipGroup]) -> dict[str, str]:
     """The imports, drivers and start of the verification IP, only in testbenches that use it, and the
     inputs it drives with their widths (VIP_INPUTS: a hybrid scenario, which runs without the VIP, drives
     them with ``tb.set``)."""
-    widths = {p.name: p.width for p in design.interface.ports}
-    driven = {name: widths[name] for name in sorted(driven_inputs(groups))}
     if not groups:
         return {"VIP_IMPORTS": "", "VIP_TABLE": "", "VIP_SECTION": "", "VIP_START": "", "VIP_INPUTS": "{}"}
+    widths = {p.name: p.width for p in design.interface.ports}
+    driven = {name: widths[name] for name in sorted(driven_inputs(groups))}
     rows = []
     for g in groups:
         settings = ", ".join(f"{k!r}: {_setting(k, v)}" for k, v in g.settings.items())
@@ -377,7 +377,8 @@ class BuiltinPolicy(Policy):
                 interesting[name] = ordered[:MAX_VALUES_PER_INPUT]
         rules = list(dict.fromkeys((focus_rules or []) + facts.rules))[:MAX_RULES]
         vip, interesting, rules = self._vip(design, facts, interesting, rules)
-        inputs = [p.name for p in wire_inputs(design, Plan(seed, vip=vip))]
+        wires = wire_inputs(design, Plan(seed, vip=vip))
+        inputs = [p.name for p in wires]
         mirrors = {k: sorted(v) for k, v in facts.mirrors.items() if k in inputs}
         # Long counters are waited out as far as the run's time limit allows: the largest that fit.
         patterns = ("keep", "zero", "ones") if refine else ("keep", "zero")
@@ -414,7 +415,7 @@ class BuiltinPolicy(Policy):
             phases.append(("sequence", 16, None))
             phases.append(("random", cycles // 2, 0.8))
             # Counters that need many events in a row: random stimulus with one control input held.
-            controls = [p.name for p in wire_inputs(design, Plan(seed, vip=vip)) if p.width == 1][:MAX_FROZEN]
+            controls = [p.name for p in wires if p.width == 1][:MAX_FROZEN]
             freeze = max(200, min(3000, cycles // 2))
             for name in controls:
                 phases.append(("freeze", freeze, {name: 0}))
@@ -423,7 +424,7 @@ class BuiltinPolicy(Policy):
             phases.append(("slow", cycles // 2, 4 * refine))
             # Key presses (last, so the phases above see the draws they always had): a keypad or button
             # vector behind a debouncer and a one-hot check needs one key held, then all released.
-            if any(p.width > 1 for p in wire_inputs(design, Plan(seed, vip=vip))):
+            if any(p.width > 1 for p in wires):
                 hold = press_hold(facts)
                 presses = min(MAX_PRESSES, PRESSES * refine, room // (2 * hold))  # within the time limit
                 if presses:
