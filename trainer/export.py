@@ -236,8 +236,8 @@ def model_card(train: Path, base_gguf: str, produced: dict[str, Any]) -> dict[st
     return card
 
 
-#: The prompt settings a student must see at inference (curate's, recorded beside its examples).
-INFERENCE_KEYS = ("hybrid_prompt_tokens",)
+#: The prompt and reply caps a student must see at inference (curate's, recorded beside its examples).
+INFERENCE_KEYS = ("hybrid_prompt_tokens", "hybrid_max_tokens")
 
 
 def prompt_settings_of(example_files: list[str]) -> dict[str, int]:

@@ -63,9 +63,10 @@ class HybridPolicy(Policy):
         from pytest_llm4cov.adapters import inference_settings
 
         self.model = model
-        self.max_tokens = max_tokens or model.sampling.max_tokens
-        if prompt_tokens is None:  # a trained adapter sees the prompt cap its examples were rendered with
-            trained = inference_settings(getattr(model, "lora_path", None))
+        # a trained adapter sees the prompt cap its examples were rendered with and writes up to their reply cap
+        trained = inference_settings(getattr(model, "lora_path", None))
+        self.max_tokens = max_tokens or trained.get("hybrid_max_tokens") or model.sampling.max_tokens
+        if prompt_tokens is None:
             prompt_tokens = trained.get("hybrid_prompt_tokens", DEFAULT_PROMPT_TOKENS)
         self.prompt_tokens = min(prompt_tokens, model.n_ctx - self.max_tokens - TEMPLATE_OVERHEAD)
         self.scaffold = scaffold or BuiltinPolicy()
@@ -155,7 +156,7 @@ def hybrid_policy(model: str, *, max_tokens: int | None = None, **options: Any) 
     names (the trainer's teachers and students are built this way in worker processes)."""
     backend = build_model_policy(model, max_tokens=max_tokens or DEFAULT_MAX_TOKENS, **options)
     assert isinstance(backend, ModelPolicy)
-    return HybridPolicy(backend)
+    return HybridPolicy(backend, max_tokens=max_tokens)
 
 
 def control_policy() -> HybridPolicy:

@@ -371,7 +371,7 @@ def policy_from_settings(settings: Any) -> Policy:
     if not hybrid:
         return backend
     assert isinstance(backend, ModelPolicy)
-    return HybridPolicy(backend)
+    return HybridPolicy(backend, max_tokens=settings.max_tokens)  # none given: a trained adapter's card, or 512
 
 
 def _model_policy(model: str, **options: Any) -> Policy:

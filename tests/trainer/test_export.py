@@ -59,7 +59,7 @@ def test_shipped_adapter_applies_only_to_its_base(exported, tiny_gguf, tmp_path,
 
     monkeypatch.setenv("LLM4COV_ADAPTERS_DIR", str(tmp_path / "trained"))
     card = json.loads((exported.parent / "model-card.json").read_text())
-    ship(exported, {**card, "inference": {"hybrid_prompt_tokens": 1200}}, "tiny-student")
+    ship(exported, {**card, "inference": {"hybrid_prompt_tokens": 1200, "hybrid_max_tokens": 300}}, "tiny-student")
     (only,) = shipped()
     assert only.name == "tiny-student" and only.path.read_bytes() == exported.read_bytes()
     # the base it was trained on: applied without asking, with the prompt cap it was trained on
@@ -68,8 +68,18 @@ def test_shipped_adapter_applies_only_to_its_base(exported, tiny_gguf, tmp_path,
         assert policy.lora_path == only.path
         assert HybridPolicy(policy).prompt_tokens == 1200
         assert HybridPolicy(policy, prompt_tokens=1000).prompt_tokens == 1000  # asked for: asked wins
+        assert HybridPolicy(policy).max_tokens == 300  # and the reply cap its examples' targets were cut at
+        assert HybridPolicy(policy, max_tokens=64).max_tokens == 64
     finally:
         policy.close()
+    from pytest_llm4cov.policy.base import get_policy
+
+    for asked, cap in ((None, 300), (64, 64)):  # --llm4cov-max-tokens given or not
+        hybrid = get_policy("hybrid", model=str(tiny_gguf), n_ctx=2048, threads=1, max_tokens=asked)
+        try:
+            assert hybrid.max_tokens == cap and hybrid.settings()["max_tokens"] == cap
+        finally:
+            hybrid.close()
     # the evaluation's base row is the base as it is, shipped adapter or not
     from trainer.evaluate import EvaluateConfig, row_policy
 
@@ -116,17 +126,21 @@ def test_full_finetune_exports_a_whole_model(tiny_set, tmp_path):  # noqa: F811
     assert gguf.name == "model-f16.gguf" and gguf.read_bytes()[:4] == b"GGUF"
 
 
-def test_card_carries_the_prompt_cap_the_examples_were_rendered_with(tmp_path):
+def test_card_carries_the_prompt_and_reply_caps_the_examples_were_rendered_with(tmp_path):
     from pytest_llm4cov import Llm4covError
     from trainer.export import prompt_settings_of
 
-    def examples(name, cap):
+    def examples(name, cap, reply=512):
         path = tmp_path / name
         path.write_text("")
-        path.with_name(name + ".config.json").write_text(json.dumps({"config": {"hybrid_prompt_tokens": cap}}))
+        config = {"hybrid_prompt_tokens": cap, "hybrid_max_tokens": reply, "n_ctx": 16384}
+        path.with_name(name + ".config.json").write_text(json.dumps({"config": config}))
         return str(path)
 
     a, b = examples("a.jsonl", 2048), examples("b.jsonl", 2048)
-    assert prompt_settings_of([a, b, str(tmp_path / "made-elsewhere.jsonl")]) == {"hybrid_prompt_tokens": 2048}
+    assert prompt_settings_of([a, b, str(tmp_path / "made-elsewhere.jsonl")]) == {
+        "hybrid_prompt_tokens": 2048, "hybrid_max_tokens": 512}  # what inference must repeat, nothing else
     with pytest.raises(Llm4covError, match="another example file"):
         prompt_settings_of([a, examples("c.jsonl", 4096)])
+    with pytest.raises(Llm4covError, match="another example file"):
+        prompt_settings_of([a, examples("d.jsonl", 2048, reply=1024)])
