@@ -167,8 +167,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("top_k", _nonnegative_int, 20, "top-k sampling, 0 for off (20; llama-cpp and transformers)", "K"),
     Option("repeat_penalty", _positive_float, 1.05, "repetition penalty, 1 for off (1.05; llama-cpp and "
            "transformers)", "F"),
-    Option("max_tokens", _positive_int, None, "cap on the tokens of one model reply (4096 whole-module, 512 hybrid or a "
-           "trained adapter's own)", "N"),
+    Option("max_tokens", _positive_int, None, "cap on the tokens of one model reply (4096 whole-module, 512 hybrid or "
+           "a trained adapter's own)", "N"),
     Option("best_of", _positive_int, 1, "candidates per step, each evaluated, the best kept (1)", "K"),
     Option("request_timeout", _seconds, 600.0, "limit on one request to an openai:URL server, seconds (600)", "S"),
 )
