@@ -38,6 +38,7 @@ from pytest_llm4cov.evaluator import Evaluator
 from pytest_llm4cov.loop import run_loop
 from pytest_llm4cov.policy import get_policy
 from pytest_llm4cov.runlog import RunLogWriter
+from pytest_llm4cov.waivers import scoring_evaluator
 from trainer.evaluate import summarize  # one definition of a clean model step, shared with the trainer
 
 CONFIGS = ("builtin", "control", "model-0.5b", "model-1.5b", "hybrid-0.5b", "hybrid-1.5b")
@@ -93,8 +94,9 @@ def run_config(config: str, folders: list[Path], args: argparse.Namespace) -> No
         for folder in todo:
             design = load_design(folder)
             t0 = time.monotonic()
-            result = run_loop(design, policy, evaluator, iterations=args.iterations, seed=args.seed, log=log)
-            item = summarize(folder.name, design, result, evaluator, time.monotonic() - t0)
+            scoring = scoring_evaluator(design, evaluator)  # as the plugin scores it: waivers, unreachable code
+            result = run_loop(design, policy, scoring, iterations=args.iterations, seed=args.seed, log=log)
+            item = summarize(folder.name, design, result, scoring, time.monotonic() - t0)
             done[folder.name] = item
             print(f"  {config:12} {folder.name:20} {item['score']:7.1%} steps {item['steps']} "
                   f"clean {item['clean_after']}/{item['model_steps']} (before repair {item['clean_before']}) "

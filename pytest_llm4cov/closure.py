@@ -21,7 +21,7 @@ from pytest_llm4cov.policy.base import Policy
 from pytest_llm4cov.runlog import RunLogWriter
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
-from pytest_llm4cov.waivers import Waiver, WaivingEvaluator, find_suspects, unreachable_waivers
+from pytest_llm4cov.waivers import Waiver, WaivingEvaluator, design_waivers, find_suspects, scoring_evaluator
 
 #: Cap on the points an ItemResult lists per kind (uncovered, waived, suspects): report.json stays small.
 MAX_LISTED = 200
@@ -96,11 +96,8 @@ def close_design(
     budget = iterations or policy.default_iterations
     if start is not None:
         budget += 1  # the saved testbench's evaluation does not eat the policy's steps
-    waivers = design.config.waivers
-    proven = unreachable_waivers(design.interface.unreachable) if design.config.exclude_unreachable else ()
-    waivers = (*waivers, *proven)
-    if waivers:
-        evaluator = WaivingEvaluator(evaluator, waivers)  # the one place waivers apply: before any scoring
+    waivers, proven = design_waivers(design)
+    evaluator = scoring_evaluator(design, evaluator)  # waivers apply here, before any scoring
     result = run_loop(
         design, policy, evaluator, iterations=budget, seed=seed, patience=patience,
         stop_at_target=start is not None, start=start, log=runlog, on_step=on_step,

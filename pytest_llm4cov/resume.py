@@ -122,6 +122,7 @@ def resume_run(
     """
     from pytest_llm4cov.loop import run_loop
     from pytest_llm4cov.runlog import RunLogWriter
+    from pytest_llm4cov.waivers import scoring_evaluator
 
     point = resume_point(runlog, design, run_id)
     budget = iterations or policy.default_iterations
@@ -130,7 +131,7 @@ def resume_run(
         return point, None
     start = point.best_testbench
     result = run_loop(
-        design, policy, evaluator,
+        design, policy, scoring_evaluator(design, evaluator),
         iterations=remaining + (1 if start is not None else 0),
         seed=point.base_seed + 1 if seed is None else seed,
         patience=patience,

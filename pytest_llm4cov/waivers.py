@@ -143,6 +143,21 @@ def unreachable_waivers(unreachable: Iterable[tuple]) -> tuple[Waiver, ...]:
     )
 
 
+def design_waivers(design: Any) -> tuple[tuple[Waiver, ...], tuple[Waiver, ...]]:
+    """A design's waivers as the plugin applies them: its config's, then those for the code its elaboration
+    proved unreachable (unless ``exclude_unreachable`` is off); the second item is the proven ones alone."""
+    proven = unreachable_waivers(design.interface.unreachable) if design.config.exclude_unreachable else ()
+    return (*design.config.waivers, *proven), proven
+
+
+def scoring_evaluator(design: Any, evaluator: Any) -> Any:
+    """``evaluator`` scoring ``design`` as the plugin does (its waivers left out of every observation): every
+    runner of the loop (the plugin, bench, resume, the trainer's evaluate) goes through this, so a score
+    and the uncovered points a model is shown mean the same everywhere."""
+    waivers, _ = design_waivers(design)
+    return WaivingEvaluator(evaluator, waivers) if waivers else evaluator
+
+
 def waiver_for(point: CoveragePoint, waivers: Sequence[Waiver]) -> Waiver | None:
     """The first waiver that covers ``point`` (config order), or None."""
     for w in waivers:

@@ -185,6 +185,7 @@ def run_row(row: str, folders: list[Path], config: EvaluateConfig) -> dict[str, 
     from pytest_llm4cov.evaluator import Evaluator
     from pytest_llm4cov.loop import run_loop
     from pytest_llm4cov.runlog import RunLogWriter
+    from pytest_llm4cov.waivers import scoring_evaluator
     from trainer.progress import StageProgress
 
     out = Path(config.out) / f"{row}.json"
@@ -205,8 +206,9 @@ def run_row(row: str, folders: list[Path], config: EvaluateConfig) -> dict[str, 
         for n, folder in enumerate(todo, 1):
             design = load_design(folder)
             t0 = time.monotonic()
-            result = run_loop(design, policy, evaluator, iterations=config.iterations, seed=config.seed, log=log)
-            item = summarize(folder.name, design, result, evaluator, time.monotonic() - t0)
+            scoring = scoring_evaluator(design, evaluator)  # as the plugin scores it: waivers, unreachable code
+            result = run_loop(design, policy, scoring, iterations=config.iterations, seed=config.seed, log=log)
+            item = summarize(folder.name, design, result, scoring, time.monotonic() - t0)
             done[folder.name] = item
             progress.update(n, f"{folder.name} {item['score']:.1%} clean {item['clean_after']}/{item['model_steps']}")
             data = {
