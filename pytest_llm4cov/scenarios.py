@@ -14,6 +14,8 @@ Data flows one way: reply -> ``parse_scenarios`` -> ``splice`` -> testbench -> e
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
 import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -171,7 +173,7 @@ def parse_scenarios(
             continue
         for node in tree.body:
             piece = _piece(chunk, node, fixes, problems, fix)
-            if piece is not None:
+            if piece is not None and _loads(piece, node, problems):
                 pieces.append(piece)
     runs = [p for p in pieces if p.runs]
     if len(runs) > max_new:
@@ -215,6 +217,54 @@ def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fi
         return None  # a stray docstring
     problems.append(f"dropped top-level `{ast.unparse(node).splitlines()[0][:80]}`: only definitions are kept")
     return None
+
+
+#: Packages the testbench itself imports: a model's ``from X import Y`` from these is checked name by name
+#: (importing them here runs nothing the testbench would not). Other modules are only looked up, never run.
+_TESTBENCH_PACKAGES = frozenset({"cocotb", "cocotb_coverage", "random", "math", "inspect", "traceback"})
+
+
+def _loads(piece: Scenario, node: ast.stmt, problems: list[str]) -> bool:
+    """Whether ``piece`` can be part of the module: it compiles on its own (``await`` in a plain ``def``
+    parses, then stops the whole testbench from loading) and its imports resolve. A piece that would not
+    load is dropped with the reason, so one bad line costs its own scenario, not the scaffold's coverage."""
+    try:
+        compile(piece.source, "<scenario>", "exec")
+    except (SyntaxError, ValueError) as exc:
+        problems.append(f"dropped `{piece.name}`: {getattr(exc, 'msg', exc)} (line {getattr(exc, 'lineno', '?')})")
+        return False
+    why = _import_problem(node) if isinstance(node, (ast.Import, ast.ImportFrom)) else None
+    if why:
+        problems.append(f"dropped `{piece.name}`: {why}; the scaffold already imports cocotb, Clock and the triggers")
+    return why is None
+
+
+def _import_problem(node: ast.Import | ast.ImportFrom) -> str | None:
+    if isinstance(node, ast.ImportFrom) and (node.level or not node.module):
+        return "a relative import has nothing to import from in a testbench"
+    wanted = [(a.name, ()) for a in node.names] if isinstance(node, ast.Import) else [
+        (node.module or "", tuple(a.name for a in node.names if a.name != "*"))]
+    for module, names in wanted:
+        top = module.split(".")[0]
+        try:
+            if importlib.util.find_spec(top) is None:
+                return f"no module named {top!r} here"
+            if top not in _TESTBENCH_PACKAGES:
+                continue  # it exists; its contents are not run here to check them
+            loaded = importlib.import_module(module)
+        except Exception:  # noqa: BLE001 - any failure to import is the answer
+            return f"no module named {module!r}"
+        missing = [n for n in names if not hasattr(loaded, n) and not _submodule(module, loaded, n)]
+        if missing:
+            return f"{module} has no {', '.join(missing)}"
+    return None
+
+
+def _submodule(package: str, loaded: object, name: str) -> bool:
+    try:
+        return hasattr(loaded, "__path__") and importlib.util.find_spec(f"{package}.{name}") is not None
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _add_tb_parameter(node: ast.AsyncFunctionDef, name: str, source: str, fixes: list[str]) -> str:

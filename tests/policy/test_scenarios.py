@@ -117,7 +117,39 @@ def test_parse_scenarios_never_raises_and_keeps_only_valid_python(text):
     parsed = parse_scenarios(text)
     for piece in parsed.pieces:
         ast.parse(piece.source)
-    ast.parse(splice(SCAFFOLD, list(parsed.pieces)))
+    compile(splice(SCAFFOLD, list(parsed.pieces)), "tb.py", "exec")  # the testbench loads whatever the reply
+
+
+def test_pieces_that_would_stop_the_testbench_loading_are_dropped_with_the_reason():
+    """Seen with a trained 0.5B on cam_lookup and cmd_parser: an import that does not resolve and ``await``
+    in a plain method parse, then stop the whole testbench from loading (score 0 for the step, the
+    scaffold's coverage lost). Each is dropped alone; the scenario beside them is kept."""
+    reply = (
+        "```python\n"
+        "from cocotb.triggers import pytest\n"
+        "from cocotb.triggers import ClockCycles, FallingEdge\n"
+        "import no_such_module_here\n"
+        "import cocotb.no_such_submodule\n"
+        "from . import sibling\n"
+        "import random\n\n"
+        "class TestCmdParser:\n"
+        "    def test_read(self):\n"
+        "        await FallingEdge(self.dut.clk)\n\n"
+        "async def scenario_ok(tb, dut):\n"
+        "    await ClockCycles(dut.clk, 2)\n"
+        "```"
+    )
+    parsed = parse_scenarios(reply)
+    assert [p.name for p in parsed.pieces] == [
+        "from cocotb.triggers import ClockCycles, FallingEdge", "import random", "scenario_ok"]
+    why = "\n".join(parsed.problems)
+    assert "cocotb.triggers has no pytest" in why
+    assert "no module named 'no_such_module_here'" in why
+    assert "no module named 'cocotb.no_such_submodule'" in why
+    assert "relative import" in why
+    assert "dropped `class TestCmdParser:`: 'await' outside async function" in why
+    namespace: dict = {}
+    exec(compile("\n".join(p.source for p in parsed.pieces if not p.runs), "tb.py", "exec"), namespace)
 
 
 def test_rtl_constants_are_defined_before_the_scenarios_unless_the_scaffold_owns_the_name():
