@@ -14,6 +14,7 @@ Data flows one way: reply -> ``parse_scenarios`` -> ``splice`` -> testbench -> e
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib
 import importlib.util
 import keyword
@@ -21,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pytest_llm4cov.repair import fix_verilog_literals
+from pytest_llm4cov.repair import STANDARD_IMPORTS, fix_verilog_literals
 from pytest_llm4cov.response import fenced_blocks
 
 PREFIX = "scenario_"
@@ -183,6 +184,72 @@ def parse_scenarios(
     if not any(p.runs for p in pieces) and not problems:
         problems.append("the reply held no `async def scenario_...(tb, dut):` function")
     return ParsedScenarios(tuple(pieces), tuple(fixes), tuple(problems), how)
+
+
+def loadable(pieces: Sequence[Scenario], scaffold: str, constants: Mapping[str, int] | None = None
+             ) -> tuple[list[Scenario], list[str]]:
+    """The pieces whose load-time code (class bases and bodies, decorators, default values, constants'
+    values) uses only names the testbench defines by then: the scaffold's, the RTL constants, builtins,
+    the imports repair adds, and earlier pieces. The others are dropped with the reason: a class written
+    as ``class T(unittest.TestCase)`` with no import stops the whole testbench from loading."""
+    defined = set(dir(builtins)) | set(constants or {}) | set(STANDARD_IMPORTS) | _top_names(
+        ast.parse(scaffold.replace(SCAFFOLD_IMPORT, HYBRID_IMPORT, 1)))
+    kept: list[Scenario] = []
+    problems: list[str] = []
+    for piece in pieces:
+        try:
+            tree = ast.parse(piece.source)
+        except SyntaxError:
+            kept.append(piece)  # the parser made it; nothing to add here
+            continue
+        missing = sorted(_load_time_names(tree) - defined)
+        if missing:
+            problems.append(f"dropped `{piece.name}`: it needs `{missing[0]}` when the testbench loads, and nothing "
+                            "defines it")
+            continue
+        kept.append(piece)
+        defined |= _top_names(tree)
+    return kept, problems
+
+
+def _top_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def _load_time_names(tree: ast.Module) -> set[str]:
+    """The free names a module-level statement evaluates when the module is imported."""
+    exprs: list[ast.AST] = []
+    local: set[str] = set()
+
+    def function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        exprs.extend([*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d)])
+
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            function(node)
+        elif isinstance(node, ast.ClassDef):
+            exprs.extend([*node.bases, *(k.value for k in node.keywords), *node.decorator_list])
+            for stmt in node.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    function(stmt)
+                    local.add(stmt.name)
+                else:
+                    exprs.append(stmt)
+                    local.update(n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        elif not isinstance(node, (ast.Import, ast.ImportFrom)):
+            exprs.append(node)
+    used = {n.id for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    stored = {n.id for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return used - local - stored
 
 
 def piece_name(node: ast.stmt) -> str:

@@ -23,7 +23,7 @@ from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.rtl_facts import parse_number
 from pytest_llm4cov.repair import repair_for
 from pytest_llm4cov.scenarios import (
-    MAX_NEW, SCENARIO_CYCLES, merge, parse_scenarios, pieces_of, scenario_results, splice, unsplice,
+    MAX_NEW, SCENARIO_CYCLES, loadable, merge, parse_scenarios, pieces_of, scenario_results, splice, unsplice,
 )
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench
@@ -115,12 +115,13 @@ class HybridPolicy(Policy):
         sampling = replace(self.model.sampling, max_tokens=self.max_tokens, seed=seed)
         text, usage, latency = self.model.complete(prompt.as_list(), sampling)
         parsed = parse_scenarios(text, truncated=usage.truncated)
-        merged = merge(kept, parsed.pieces)
         old = {p.name for p in kept}
         constants = rtl_constants(design)
+        merged, unloadable = loadable(merge(kept, parsed.pieces), scaffold.testbench.source, constants)
+        problems = [*parsed.problems, *unloadable]
         spliced = splice(scaffold.testbench.source, merged, constants=constants, cycles=cycles)
         fixed = repair_for(design, spliced)
-        notes = [f"repaired: {f}" for f in parsed.fixes] + [f"problem: {p}" for p in parsed.problems] + fixed.notes
+        notes = [f"repaired: {f}" for f in parsed.fixes] + [f"problem: {p}" for p in problems] + fixed.notes
         info.update(
             model_called=True,
             prompt_version=prompt.version,
@@ -132,11 +133,12 @@ class HybridPolicy(Policy):
             extracted=parsed.how,
             new_scenarios=[p.name for p in merged if p.runs and p.name not in old],
             notes=notes,
-            repair={"fixes": list(parsed.fixes) + fixed.fixes, "findings": list(parsed.problems) + fixed.findings},
+            repair={"fixes": list(parsed.fixes) + fixed.fixes, "findings": problems + fixed.findings},
         )
         if fixed.fixes or parsed.fixes:
             # What would have run without any repair: the reply as written, spliced the same way.
-            raw = merge(kept, parse_scenarios(text, truncated=usage.truncated, fix=False).pieces)
+            raw, _ = loadable(merge(kept, parse_scenarios(text, truncated=usage.truncated, fix=False).pieces),
+                              scaffold.testbench.source, constants)
             info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw, constants=constants, cycles=cycles)
             info["repair"]["unrepaired_new_scenarios"] = [p.name for p in raw if p.runs and p.name not in old]
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)

@@ -13,6 +13,7 @@ from pytest_llm4cov.scenarios import (
     MAX_KEPT,
     MAX_NEW,
     Scenario,
+    loadable,
     merge,
     parse_scenarios,
     pieces_of,
@@ -162,3 +163,28 @@ def test_rtl_constants_are_defined_before_the_scenarios_unless_the_scaffold_owns
     assert text.index("SYNC = 0x7e") < text.index("async def scenario_a")
     assert "SEED = 9" not in text and "class = 1" not in text
     assert constants_block({}, SCAFFOLD) == ""
+
+
+def test_pieces_whose_load_time_code_needs_undefined_names_are_dropped():
+    """``class T(unittest.TestCase)`` with no import (the stage-1 student on cmd_parser) raises NameError when
+    the module loads: dropped with the reason. Names the scaffold, the RTL constants, earlier pieces and
+    repair's imports define are fine, and so is anything used only inside a function body."""
+    reply = (
+        "```python\n"
+        "class TestCmdParser(unittest.TestCase):\n    pass\n\n"
+        "WIDTH2 = WIDTH * 2\n\n"
+        "LIMIT = WIDTH2 + len(TB.__name__)\n\n"
+        "STEP = Timer(1, unit='ns')\n\n"
+        "class Seq:\n    N = 4\n    M = N + MISSING\n\n"
+        "async def helper(tb, n=WIDTH2):\n    await tb.step(undefined_at_run_time)\n\n"
+        "async def scenario_ok(tb, dut):\n    await helper(tb)\n"
+        "```"
+    )
+    pieces, problems = loadable(parse_scenarios(reply).pieces, SCAFFOLD, {"WIDTH": 8})
+    assert [p.name for p in pieces] == ["WIDTH2 = WIDTH * 2", "LIMIT = WIDTH2 + len(TB.__name__)",
+                                        "STEP = Timer(1, unit='ns')", "helper", "scenario_ok"]
+    assert problems == [
+        "dropped `class TestCmdParser(unittest.TestCase):`: it needs `unittest` when the testbench loads, and "
+        "nothing defines it",
+        "dropped `class Seq:`: it needs `MISSING` when the testbench loads, and nothing defines it",
+    ]
