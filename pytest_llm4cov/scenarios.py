@@ -244,7 +244,8 @@ def _load_time_names(tree: ast.Module) -> set[str]:
                     local.add(stmt.name)
                 else:
                     exprs.append(stmt)
-                    local.update(n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+                    local.update(n.id for n in ast.walk(stmt)
+                                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
         elif not isinstance(node, (ast.Import, ast.ImportFrom)):
             exprs.append(node)
     used = {n.id for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
