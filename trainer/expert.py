@@ -76,6 +76,21 @@ class _DropClockStart(ast.NodeTransformer):
         return node
 
 
+class _StimulusOnly(ast.NodeTransformer):
+    """A reference test's checks go (an ``assert`` that awaits keeps its awaits: a bus read is stimulus): a
+    scenario is stimulus, the scaffold checks the outputs. The stage-1 student, shown the checks, wrote its
+    own with wrong expected values, and a failed check ends the scenario that raised it."""
+
+    def visit_Assert(self, node: ast.Assert) -> list[ast.stmt]:
+        return [ast.Expr(a) for a in ast.walk(node.test) if isinstance(a, ast.Await)]
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        if isinstance(getattr(node, "body", None), list) and not node.body and not isinstance(node, ast.Module):
+            node.body = [ast.Pass()]  # a block that held only checks
+        return node
+
+
 def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple[Scenario, list[Scenario]]]:
     """Each test of a cocotb module as (scenario, the helper pieces it needs), ready to splice after ``scaffold``.
 
@@ -94,6 +109,7 @@ def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple
     tree = _Rename(renames).visit(tree)
     if clocked:
         tree = _DropClockStart().visit(tree)
+    tree = _StimulusOnly().visit(tree)
     ast.fix_missing_locations(tree)
     helpers: list[tuple[Scenario, set[str], set[str]]] = []  # piece, names it defines, names it uses
     tests: list[ast.AsyncFunctionDef] = []

@@ -210,3 +210,36 @@ async def test_unlock(dut):
     ]
     reply = scenarios_reply([*helpers, scenario])
     assert reply is not None and "def checksum(data)" in reply and "async def scenario_unlock(tb, dut)" in reply
+
+
+def test_expert_scenarios_are_stimulus_without_the_reference_checks():
+    """The checks of a reference test go, its awaited reads stay: a student shown them wrote its own checks
+    with wrong expected values (stage 1: 7 of 10 model steps raised), and a failed check ends the scenario."""
+    from trainer.expert import reference_scenarios
+
+    module = '''
+import cocotb
+from cocotb.triggers import RisingEdge
+
+
+async def read_reg(dut, addr):
+    dut.addr.value = addr
+    await RisingEdge(dut.clk)
+    assert dut.ack.value == 1
+    return int(dut.rdata.value)
+
+
+@cocotb.test()
+async def test_regs(dut):
+    dut.a.value = 1
+    await RisingEdge(dut.clk)
+    assert dut.y.value == 3, "y after one cycle"
+    assert await read_reg(dut, 3) == 5
+    if dut.y.value:
+        assert dut.z.value == 0
+'''
+    ((scenario, helpers),) = reference_scenarios(module, "import cocotb\n", clocked=True)
+    assert "assert" not in scenario.source and not any("assert" in h.source for h in helpers)
+    assert "await read_reg(dut, 3)" in scenario.source  # the read is stimulus
+    assert "dut.a.value = 1" in scenario.source and "    if dut.y.value:\n        pass" in scenario.source
+    assert "return int(dut.rdata.value)" in helpers[-1].source
