@@ -128,7 +128,8 @@ def _chunks(code: str) -> list[str]:
     return ["\n".join(lines[a:b]) for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
 
 
-def _is_test_decorator(node: ast.expr) -> bool:
+def is_test_decorator(node: ast.expr) -> bool:
+    """``@cocotb.test()`` or ``@test`` (with or without the call): what marks a cocotb test."""
     target = node.func if isinstance(node, ast.Call) else node
     return ast.unparse(target) in ("cocotb.test", "test")
 
@@ -197,11 +198,7 @@ def loadable(pieces: Sequence[Scenario], scaffold: str, constants: Mapping[str, 
     kept: list[Scenario] = []
     problems: list[str] = []
     for piece in pieces:
-        try:
-            tree = ast.parse(piece.source)
-        except SyntaxError:
-            kept.append(piece)  # the parser made it; nothing to add here
-            continue
+        tree = ast.parse(piece.source)  # every piece comes from parse_scenarios: it parses
         missing = sorted(_load_time_names(tree) - defined)
         if missing:
             problems.append(f"dropped `{piece.name}`: it needs `{missing[0]}` when the testbench loads, and nothing "
@@ -213,16 +210,19 @@ def loadable(pieces: Sequence[Scenario], scaffold: str, constants: Mapping[str, 
 
 
 def _top_names(tree: ast.Module) -> set[str]:
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-    return names
+    return {name for node in tree.body for name in defined_names(node)}
+
+
+def defined_names(node: ast.stmt) -> list[str]:
+    """The module-level names a top-level statement defines (a function, class, assignment or import)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in node.names]
+    return []
 
 
 def _load_time_names(tree: ast.Module) -> set[str]:
@@ -264,7 +264,7 @@ def piece_name(node: ast.stmt) -> str:
 def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fix: bool = True) -> Scenario | None:
     source = ast.get_source_segment(chunk, node) or ""
     if isinstance(node, ast.AsyncFunctionDef):
-        is_test = any(_is_test_decorator(d) for d in node.decorator_list)
+        is_test = any(is_test_decorator(d) for d in node.decorator_list)
         name = node.name
         if fix and (is_test or name.startswith("test_")):
             new = PREFIX + (name[len("test_"):] if name.startswith("test_") else name)
@@ -275,7 +275,7 @@ def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fi
             source = _add_tb_parameter(node, name, source, fixes)
         return Scenario(name, source, name.startswith(PREFIX))
     if isinstance(node, ast.FunctionDef):
-        if any(_is_test_decorator(d) for d in node.decorator_list) or node.name.startswith(PREFIX):
+        if any(is_test_decorator(d) for d in node.decorator_list) or node.name.startswith(PREFIX):
             problems.append(f"dropped `{node.name}`: scenarios must be coroutines, `async def {node.name}(tb, dut):`")
             return None
         return Scenario(piece_name(node), ast.get_source_segment(chunk, node, padded=False) or source, False)

@@ -17,31 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llm4cov.runlog import RunRecord
-from pytest_llm4cov.scenarios import PREFIX, Scenario, piece_name, scenario_results
+from pytest_llm4cov.scenarios import (
+    PREFIX, Scenario, defined_names, is_test_decorator, piece_name, scenario_results,
+)
 from trainer.transitions import Transition, improvement, record_of
 
 RENAMED = "ref_"
 
 
 def _is_test(node: ast.AST) -> bool:
-    if not isinstance(node, ast.AsyncFunctionDef):
-        return False
-    for d in node.decorator_list:
-        target = d.func if isinstance(d, ast.Call) else d
-        if ast.unparse(target) in ("cocotb.test", "test"):
-            return True
-    return False
-
-
-def _defined(node: ast.stmt) -> list[str]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return [(a.asname or a.name).split(".")[0] for a in node.names]
-    return []
+    return isinstance(node, ast.AsyncFunctionDef) and any(is_test_decorator(d) for d in node.decorator_list)
 
 
 def _used(node: ast.AST) -> set[str]:
@@ -99,11 +84,11 @@ def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple
     """
     try:
         tree = ast.parse(source)
-        scaffold_names = {n for node in ast.parse(scaffold).body for n in _defined(node)}
+        scaffold_names = {n for node in ast.parse(scaffold).body for n in defined_names(node)}
     except SyntaxError:
         return []
     module_names = {
-        n for node in tree.body for n in _defined(node) if not isinstance(node, (ast.Import, ast.ImportFrom))
+        n for node in tree.body for n in defined_names(node) if not isinstance(node, (ast.Import, ast.ImportFrom))
     }
     renames = {n: RENAMED + n for n in module_names & scaffold_names}
     tree = _Rename(renames).visit(tree)
@@ -118,12 +103,12 @@ def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple
             tests.append(node)
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = set(_defined(node)) - scaffold_names - {"cocotb"}
+            names = set(defined_names(node)) - scaffold_names - {"cocotb"}
             if not names:
                 continue  # the hybrid testbench imports these already
         if isinstance(node, ast.Expr):
             continue  # the module docstring
-        defined = set(_defined(node))
+        defined = set(defined_names(node))
         if not defined:
             continue
         helpers.append((Scenario(piece_name(node), ast.unparse(node), False), defined, _used(node)))
