@@ -77,8 +77,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_resume(args: argparse.Namespace) -> int:
     from pytest_llm4cov.design import load_design
     from pytest_llm4cov.evaluator import Evaluator
-    from pytest_llm4cov.policy.base import get_policy
-    from pytest_llm4cov.resume import resume_point, resume_run
+    from pytest_llm4cov.resume import resume_point, resume_run, resumed_policy
     from pytest_llm4cov.sandbox import Limits
     from pytest_llm4cov.simulator import find_simulator
 
@@ -91,19 +90,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
     if point.closed:
         print("nothing to resume: coverage is already closed")
         return 0
-    logged = str(point.policy.get("name", "builtin"))
-    if args.model:
-        from pytest_llm4cov.policy.hybrid import HybridPolicy
-        from pytest_llm4cov.policy.model import ModelPolicy, build_model_policy
-
-        backend = build_model_policy(args.model)
-        hybrid = (args.policy or logged) == "hybrid"
-        policy = HybridPolicy(backend) if hybrid and isinstance(backend, ModelPolicy) else backend
-    else:
-        name = args.policy or logged
-        if name in ("llama-cpp", "transformers", "openai", "hybrid"):
-            raise Llm4covError(f"{args.runlog}: run {point.run_id} used the {name} policy; give --model to resume it")
-        policy = get_policy(name)
+    policy = resumed_policy(point, args.model, args.policy)
     evaluator = Evaluator(
         find_simulator(args.simulator), limits=Limits(wall_s=args.timeout, containment=args.containment),
         metrics=design.config.metrics,

@@ -97,6 +97,40 @@ def resume_point(runlog: str | os.PathLike[str], design: Design, run_id: str | N
     )
 
 
+#: The decoding settings a resumed model run takes from its log, so that it goes on as it was started.
+LOGGED_SAMPLING = ("temperature", "top_p", "top_k", "repeat_penalty", "max_tokens", "best_of")
+
+
+def resumed_policy(point: ResumePoint, model: str | None = None, name: str | None = None):
+    """The policy that goes on with ``point``'s run: ``name`` (default the logged policy's), over ``model``
+    (a ``--llm4cov-model`` value) when given.
+
+    A model run goes on with the logged decoding settings (``LOGGED_SAMPLING``) where the policy is the
+    logged one; a hybrid run without them gets the hybrid defaults (``hybrid_policy``), never the 4,096-token
+    reply of a whole-testbench model.
+
+    Raises:
+        Llm4covError: the logged run used a model and none is given.
+    """
+    from pytest_llm4cov.policy.base import get_policy
+    from pytest_llm4cov.policy.hybrid import DEFAULT_MAX_TOKENS, HybridPolicy
+    from pytest_llm4cov.policy.model import ModelPolicy, build_model_policy
+
+    logged = str(point.policy.get("name", "builtin"))
+    name = name or logged
+    if model is None:
+        if name in ("llama-cpp", "transformers", "openai", "hybrid"):
+            raise Llm4covError(f"{point.runlog}: run {point.run_id} used the {name} policy; give --model to resume it")
+        return get_policy(name)
+    settings = point.policy.get("settings") or {}
+    options = {k: settings[k] for k in LOGGED_SAMPLING if k in settings} if name == logged else {}
+    if name != "hybrid":
+        return build_model_policy(model, **options)
+    backend = build_model_policy(model, **{"max_tokens": DEFAULT_MAX_TOKENS, **options})
+    # No logged cap: the adapter card's, else the backend's (HybridPolicy's own order).
+    return HybridPolicy(backend, max_tokens=options.get("max_tokens")) if isinstance(backend, ModelPolicy) else backend
+
+
 def _runs(records: list[RunRecord]) -> str:
     return ", ".join(dict.fromkeys(r.run_id for r in records))
 
