@@ -55,16 +55,26 @@ def _scenario_error(exc):
     return f"{{type(exc).__name__}}: {{text}}{{where}}" if text else f"{{type(exc).__name__}}{{where}}"
 
 
+def _scenario_args(scenario, tb, dut):
+    """``tb`` and ``dut`` by name; a parameter named otherwise (``tbl``, ``bench``) takes what is left, in that
+    order: a scenario written ``(tbl, dut)`` runs rather than raising TypeError."""
+    given = {{"tb": tb, "dut": dut}}
+    params = [
+        p for p in inspect.signature(scenario).parameters.values()
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    left = [v for k, v in given.items() if k not in {{p.name for p in params}}]
+    return {{p.name: given[p.name] if p.name in given else left.pop(0) for p in params if p.name in given or left}}
+
+
 @cocotb.test()
 async def test_scenarios(dut):
     """Each directed scenario from a fresh reset, bounded; one that raises is reported, then the next runs."""
     tb = TB(dut)
     for scenario in SCENARIOS:
         await tb.reset()
-        wanted = inspect.signature(scenario).parameters
-        args = {{k: v for k, v in (("tb", tb), ("dut", dut)) if k in wanted}}
         try:
-            await with_timeout(scenario(**args), SCENARIO_CYCLES * 10, "ns")
+            await with_timeout(scenario(**_scenario_args(scenario, tb, dut)), SCENARIO_CYCLES * 10, "ns")
         except Exception as exc:  # a model-written scenario: report it, keep the rest of the run
             dut._log.warning("llm4cov-note: scenario %s raised %s", scenario.__name__, _scenario_error(exc))
         else:

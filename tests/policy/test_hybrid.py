@@ -167,3 +167,30 @@ def test_a_scenario_drives_the_pins_the_vip_owns_in_the_scaffold(evaluator):
     obs = evaluator.evaluate(design.build, tb)
     assert obs.outcome is Outcome.PASSED, obs.error
     assert scenario_results(obs.notes)["scenario_write_ctrl"] == "ok", obs.notes
+
+
+ODD_PARAMETERS = '''```python
+async def scenario_bench(bench, dut):
+    """the harness's TB under another name: `bench.step` exists only on it"""
+    await bench.step(2)
+    assert bench.read("count") is not None
+
+
+async def scenario_swapped(dut, tb):
+    """by name, in any order"""
+    await tb.step(1)
+```'''
+
+
+def test_a_scenario_whose_tb_parameter_has_another_name_still_gets_the_tb(counter4, evaluator):
+    """The 1.5B teacher wrote ``async def scenario_hit_miss(tbl, dut)``: the harness passed ``tb`` by name only,
+    so every such scenario raised TypeError. A parameter of another name takes what is left of (tb, dut)."""
+    from pytest_llm4cov.state import State
+
+    policy = HybridPolicy(ScriptedPolicy([ODD_PARAMETERS]), max_tokens=512)
+    first = policy.propose(State(counter4), 0).testbench
+    before = evaluator.evaluate(counter4.build, first)
+    tb = policy.propose(State(counter4, first, before, step=0), 1).testbench
+    obs = evaluator.evaluate(counter4.build, tb)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    assert scenario_results(obs.notes) == {"scenario_bench": "ok", "scenario_swapped": "ok"}
