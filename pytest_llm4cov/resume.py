@@ -114,12 +114,12 @@ def resumed_policy(point: ResumePoint, model: str | None = None, name: str | Non
     """
     from pytest_llm4cov.policy.base import get_policy
     from pytest_llm4cov.policy.hybrid import DEFAULT_MAX_TOKENS, HybridPolicy
-    from pytest_llm4cov.policy.model import ModelPolicy, build_model_policy
+    from pytest_llm4cov.policy.model import MODEL_KEYS, ModelPolicy, build_model_policy
 
     logged = str(point.policy.get("name", "builtin"))
     name = name or logged
     if model is None:
-        if name in ("llama-cpp", "transformers", "openai", "hybrid"):
+        if name in (*MODEL_KEYS, "hybrid"):
             raise Llm4covError(f"{point.runlog}: run {point.run_id} used the {name} policy; give --model to resume it")
         return get_policy(name)
     settings = point.policy.get("settings") or {}

@@ -60,11 +60,17 @@ def _scenario_args(scenario, tb, dut):
     order: a scenario written ``(tbl, dut)`` runs rather than raising TypeError."""
     given = {{"tb": tb, "dut": dut}}
     params = [
-        p for p in inspect.signature(scenario).parameters.values()
+        p.name for p in inspect.signature(scenario).parameters.values()
         if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
-    left = [v for k, v in given.items() if k not in {{p.name for p in params}}]
-    return {{p.name: given[p.name] if p.name in given else left.pop(0) for p in params if p.name in given or left}}
+    left = [value for name, value in given.items() if name not in params]
+    args = {{}}
+    for name in params:
+        if name in given:
+            args[name] = given[name]
+        elif left:
+            args[name] = left.pop(0)
+    return args
 
 
 @cocotb.test()
