@@ -56,6 +56,11 @@ class CurateConfig:
     modes: list[str] = option(["model", "hybrid"], "which modes to make examples for")
     experts: bool = option(True, "add expert demonstrations: the logged designs' own cocotb tests")
     expert_dir: str = option("reference", "the folder of a design's own cocotb tests")
+    expert_style: str = option(
+        "contract",
+        "hybrid experts: 'contract' rewrites them with tb.set/tb.step/tb.reset (trainer/contract.py), "
+        "'reference' keeps the tests' raw handles and triggers (stage 2)",
+    )
     expert_states: int = option(2, "whole-module: logged states per design an expert test is paired with (plus s_0)")
     n_ctx: int = option(16384, "the student's context window (--llm4cov-n-ctx)")
     max_tokens: int = option(4096, "the student's whole-module reply cap (--llm4cov-max-tokens)")
@@ -72,6 +77,8 @@ class CurateConfig:
     out: str = option("trainer-out/curate/examples.jsonl", "the examples written")
 
     def __post_init__(self) -> None:
+        check(self.expert_style in ("contract", "reference"), "expert_style",
+              f"must be 'contract' or 'reference', got {self.expert_style!r}")
         check(0 < self.contamination <= 1, "contamination", f"must be in (0, 1], got {self.contamination}")
         bad = [m for m in self.modes if m not in ("model", "hybrid")]
         check(not bad and bool(self.modes), "modes", f"must name model and/or hybrid, got {self.modes}")

@@ -4,7 +4,8 @@ Whole-module mode: the test module itself is the target, paired with the empty s
 ``expert_states`` logged states (worst first) it improves on by the curation rule. Hybrid mode: each
 ``@cocotb.test()`` becomes a scenario against the built-in scaffold (``reference_scenarios``: the test
 renamed ``scenario_*``, its helpers carried along, renamed where they would shadow the scaffold's, and
-its clock start dropped since the scaffold runs the clock); each one is spliced into the scaffold the
+its clock start dropped since the scaffold runs the clock; with ``expert_style = "contract"`` rewritten
+with the harness's ``tb``, ``trainer.contract``); each one is spliced into the scaffold the
 built-in policy renders for a logged state, run, and kept only if it ran clean and added coverage over
 that scaffold with the do-nothing control scenario (what the harness adds alone).
 """
@@ -16,10 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_llm4cov.interface import DesignInterface
 from pytest_llm4cov.runlog import RunRecord
 from pytest_llm4cov.scenarios import (
     PREFIX, Scenario, defined_names, is_test_decorator, piece_name, scenario_results,
 )
+from trainer.contract import NotInContract, to_contract
 from trainer.transitions import Transition, improvement, record_of
 
 RENAMED = "ref_"
@@ -76,11 +79,15 @@ class _StimulusOnly(ast.NodeTransformer):
         return node
 
 
-def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple[Scenario, list[Scenario]]]:
+def reference_scenarios(
+    source: str, scaffold: str, clocked: bool, contract: DesignInterface | None = None
+) -> list[tuple[Scenario, list[Scenario]]]:
     """Each test of a cocotb module as (scenario, the helper pieces it needs), ready to splice after ``scaffold``.
 
     Returns [] for a module that does not parse. Imports the scaffold's hybrid section already has are
     left out; every other top-level name the scaffold defines is renamed ``ref_<name>`` in the module.
+    With ``contract`` (the design's interface), the tests and helpers are rewritten with the harness's
+    ``tb`` (``trainer.contract``).
     """
     try:
         tree = ast.parse(source)
@@ -95,6 +102,10 @@ def reference_scenarios(source: str, scaffold: str, clocked: bool) -> list[tuple
     if clocked:
         tree = _DropClockStart().visit(tree)
     tree = _StimulusOnly().visit(tree)
+    if contract is not None:
+        reset = (contract.reset.name, contract.reset.asserted) if contract.reset else None
+        inputs = [p.name for p in contract.data_inputs]
+        tree = to_contract(tree, clock=contract.clock, reset=reset, inputs=inputs)
     ast.fix_missing_locations(tree)
     helpers: list[tuple[Scenario, set[str], set[str]]] = []  # piece, names it defines, names it uses
     tests: list[ast.AsyncFunctionDef] = []
@@ -224,7 +235,14 @@ def _hybrid(work: Any, evaluator: Any, design: Any, path: Path, source: str, sta
     control = control_testbench(design, scaffold.source, cycles=cycles)  # the harness alone: the baseline
     base = evaluator.evaluate(design.build, Testbench(control, scaffold.module), seed=parent.seed + 1)
     base_record = record_of(design, base, control, "expert-base", "control")
-    for scenario, helpers in reference_scenarios(source, scaffold.source, design.interface.clock is not None):
+    contract = design.interface if work.config.expert_style == "contract" else None
+    clocked = design.interface.clock is not None
+    try:
+        pieces = reference_scenarios(source, scaffold.source, clocked, contract)
+    except NotInContract:
+        work.drop("expert hybrid: the test drives through its own testbench object, not the contract")
+        return
+    for scenario, helpers in pieces:
         reply = scenarios_reply([*helpers, scenario])
         if reply is None:
             work.drop("expert hybrid: scenario rejected by today's scenario parser")
