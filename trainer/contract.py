@@ -8,23 +8,27 @@ student trained on them (stage 2) wrote that style back, with helpers the harnes
 harness's ``tb``:
 
 - ``dut.X.value = v`` on a data input -> ``tb.set("X", v)``; on the clock -> dropped (the harness runs it);
-- the reset asserted with a constant -> ``await tb.reset(fill="keep")`` (the inputs as the test set them),
-  released -> dropped (``tb.reset`` releases it); a computed reset value -> ``tb.set``;
+- in a coroutine, the reset asserted with a constant -> ``await tb.reset(fill="keep")`` (the inputs as the
+  test set them before it), and its release after that -> dropped (``tb.reset`` releases it); any other
+  write of the reset -> ``tb.set``;
 - ``await ClockCycles(dut.<clock>, n)`` -> ``await tb.step(n)``; ``RisingEdge``/``FallingEdge`` of the clock
   -> ``await tb.step()``; ``ReadOnly``/``ReadWrite``/``NextTimeStep`` -> dropped (``tb.step`` lands where
   inputs may be written); on a design without a clock, ``await Timer(...)`` -> ``await tb.step()``;
 - ``int(dut.X.value)`` -> ``tb.read("X")``;
-- ``await RisingEdge(clk)`` with only non-waiting statements before the next ``await FallingEdge(clk)`` is
-  dropped: the pair is one cycle, one ``tb.step()``;
-- a helper that takes ``dut`` takes ``tb`` instead, and every call passes ``tb``; what it still reaches
-  raw goes through ``dut = tb.dut``;
+- ``await RisingEdge(clk)`` with nothing before the next ``await FallingEdge(clk)`` that waits or touches
+  the design is dropped: the pair is one cycle, one ``tb.step()``;
+- a coroutine the test starts in the background (``cocotb.start_soon(monitor())``) keeps its clock waits:
+  ``tb.step`` samples the coverage points, and two callers would sample each edge twice;
+- a helper that takes ``dut`` takes ``tb`` instead, and a call that passes it the DUT (positionally or
+  as ``dut=``) passes ``tb``; what it still reaches raw goes through ``dut = tb.dut``;
 - a testbench class built on ``dut`` (``class TB: def __init__(self, dut): self.dut = dut``, most reference
   tests) is built on ``tb``: its methods drive ``self.tb`` (``self.dut`` and aliases such as
   ``d = self.dut`` are recognised), and the test's own object is renamed ``env`` (``env = TB(tb)``) so the
   harness's ``tb`` stays in scope.
 
-A module whose ``tb`` or ``env`` is bound some other way raises ``NotInContract``: curation drops it rather
-than teach the raw style beside the contract. The simulator still decides: a converted scenario is kept
+Where the module binds ``env``, or binds ``tb`` and has no such class, ``NotInContract`` is raised and
+curation drops the whole module rather than teach the raw style beside the contract (with such a class,
+every other ``tb`` of the module is renamed ``env`` too). The simulator still decides: a converted scenario is kept
 only if it runs clean and adds coverage.
 """
 
@@ -76,15 +80,20 @@ def _tb_class(node: ast.stmt) -> bool:
     )
 
 
+def _pairs(target: ast.expr, value: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
+    """(target, value) of an assignment, element by element for ``a, b = x, y``."""
+    if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+        return list(zip(target.elts, value.elts, strict=True))
+    return [(target, value)]
+
+
 def _dut_aliases(func: ast.AST) -> set[str]:
     """Names a method binds to ``self.dut`` (``d = self.dut``, ``d, m = self.dut, self.m``)."""
     names = set()
     for node in ast.walk(func):
         if not isinstance(node, ast.Assign) or len(node.targets) != 1:
             continue
-        target, value = node.targets[0], node.value
-        pairs = zip(target.elts, value.elts, strict=True) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
-            and len(target.elts) == len(value.elts) else [(target, value)]
+        pairs = _pairs(node.targets[0], node.value)
         names |= {t.id for t, v in pairs if isinstance(t, ast.Name) and _is_self_attr(v, DUT)}
     return names
 
@@ -102,19 +111,28 @@ class _Rename(ast.NodeTransformer):
             node.arg = ENV
         return node
 
+    def visit_keyword(self, node: ast.keyword) -> ast.AST:
+        self.generic_visit(node)
+        if node.arg == TB:
+            node.arg = ENV
+        return node
+
 
 class _Rewrite(ast.NodeTransformer):
     """One function's body in the contract (see the module docstring).
 
     ``duts`` are the names that hold the DUT there; in a method of a testbench class ``self.dut`` does too,
     and the harness is ``self.tb`` instead of ``tb``. ``builders`` are the helpers and classes whose
-    ``dut`` argument becomes ``tb``.
+    ``dut`` argument becomes ``tb``. With ``raw_waits`` (a coroutine the test starts in the background) the
+    clock waits stay as they are: ``tb.step`` samples the functional coverage points, and a second caller
+    stepping beside the scenario would sample every edge twice.
     """
 
     def __init__(self, clock: str | None, reset: tuple[str, int] | None, inputs: set[str], builders: set[str],
-                 *, duts: set[str], method: bool, is_async: bool) -> None:
+                 *, duts: set[str], method: bool, is_async: bool, raw_waits: bool = False) -> None:
         self.clock, self.reset, self.inputs, self.builders = clock, reset, inputs, builders
-        self.duts, self.method, self.is_async = duts, method, is_async
+        self.duts, self.method, self.is_async, self.raw_waits = duts, method, is_async, raw_waits
+        self.reset_started = False  # a tb.reset was written in this function: it releases the reset itself
 
     def _is_dut(self, node: ast.AST) -> bool:
         return (isinstance(node, ast.Name) and node.id in self.duts) or (self.method and _is_self_attr(node, DUT))
@@ -127,10 +145,20 @@ class _Rewrite(ast.NodeTransformer):
         """``X`` for ``<dut>.X.value``."""
         return self._port(node.value) if isinstance(node, ast.Attribute) and node.attr == "value" else None
 
+    def _harness(self) -> ast.expr:
+        return ast.Attribute(ast.Name(SELF, ast.Load()), TB, ast.Load()) if self.method else ast.Name(TB, ast.Load())
+
     def _tb(self, method: str, *args: ast.expr, **kwargs: ast.expr) -> ast.Call:
-        tb = ast.Attribute(ast.Name(SELF, ast.Load()), TB, ast.Load()) if self.method else ast.Name(TB, ast.Load())
-        return ast.Call(ast.Attribute(tb, method, ast.Load()), list(args),
+        return ast.Call(ast.Attribute(self._harness(), method, ast.Load()), list(args),
                         [ast.keyword(k, v) for k, v in kwargs.items()])
+
+    def _touches_design(self, node: ast.AST) -> bool:
+        """Drives or reads a port, or calls something that may."""
+        return any(
+            (isinstance(n, ast.Attribute) and n.attr == "value") or self._is_dut(n)
+            or (isinstance(n, ast.Call) and _call_name(n) in self.builders)
+            for n in ast.walk(node)
+        )
 
     def clock_wait(self, node: ast.AST) -> str | None:
         """The trigger's name for ``await Trigger(<dut>.<clock>, ...)``."""
@@ -140,19 +168,27 @@ class _Rewrite(ast.NodeTransformer):
         return None
 
     def merge_edges(self, body: list[ast.stmt]) -> list[ast.stmt]:
-        """A rising edge then a falling edge with no wait between is one cycle: the rising edge goes."""
+        """A rising edge then a falling edge, with nothing between that waits or touches the design (a
+        reference model's update), is one cycle: the rising edge goes."""
         out = list(body)
         for i, stmt in enumerate(body):
-            if not (isinstance(stmt, ast.Expr) and self.clock_wait(stmt.value) == "RisingEdge"):
+            if self.raw_waits or not (isinstance(stmt, ast.Expr) and self.clock_wait(stmt.value) == "RisingEdge"):
                 continue
             for later in body[i + 1:]:
-                waits = [n for n in ast.walk(later) if isinstance(n, ast.Await)]
-                if not waits:
-                    continue
                 if isinstance(later, ast.Expr) and self.clock_wait(later.value) == "FallingEdge":
                     out[i] = ast.Pass()
-                break
+                if self._touches_design(later) or any(isinstance(n, ast.Await) for n in ast.walk(later)):
+                    break
         return out
+
+    def _nested(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        outer = self.is_async
+        self.is_async = isinstance(node, ast.AsyncFunctionDef)
+        self.generic_visit(node)
+        self.is_async = outer
+        return node
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _nested
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         for field in ("body", "orelse", "finalbody"):
@@ -170,9 +206,10 @@ class _Rewrite(ast.NodeTransformer):
             return ast.Pass()
         if self.reset and port == self.reset[0]:
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, int):
-                if node.value.value != self.reset[1]:
+                if node.value.value != self.reset[1] and self.reset_started:
                     return ast.Pass()  # released: tb.reset releases it
-                if self.is_async:
+                if node.value.value == self.reset[1] and self.is_async:
+                    self.reset_started = True
                     return ast.Expr(ast.Await(self._tb("reset", fill=ast.Constant("keep"))))
             return ast.Expr(self._tb("set", ast.Constant(port), node.value))
         if port in self.inputs:
@@ -182,20 +219,21 @@ class _Rewrite(ast.NodeTransformer):
     def visit_Expr(self, node: ast.Expr) -> ast.AST:
         self.generic_visit(node)
         value = node.value
-        if isinstance(value, ast.Await) and _call_name(value.value) in SETTLE_TRIGGERS:
+        if isinstance(value, ast.Await) and _call_name(value.value) in SETTLE_TRIGGERS and not self.raw_waits:
             return ast.Pass()
         return node
 
     def visit_Await(self, node: ast.Await) -> ast.AST:
-        wait = self.clock_wait(node)
+        wait = None if self.raw_waits else self.clock_wait(node)
         self.generic_visit(node)
         call = node.value
         if wait == "ClockCycles":
-            cycles = call.args[1] if len(call.args) > 1 else ast.Constant(1)
+            counts = [k.value for k in call.keywords if k.arg == "num_cycles"]
+            cycles = call.args[1] if len(call.args) > 1 else counts[0] if counts else ast.Constant(1)
             return ast.Await(self._tb("step", cycles))
         if wait is not None:
             return ast.Await(self._tb("step"))
-        if _call_name(call) == "Timer" and self.clock is None:
+        if _call_name(call) == "Timer" and self.clock is None and not self.raw_waits:
             return ast.Await(self._tb("step"))
         return node
 
@@ -205,8 +243,11 @@ class _Rewrite(ast.NodeTransformer):
             port = self._value(node.args[0])
             if port is not None:
                 return self._tb("read", ast.Constant(port))
-        if isinstance(node.func, ast.Name) and node.func.id in self.builders:
-            node.args = [ast.Name(TB, ast.Load()) if isinstance(a, ast.Name) and a.id == DUT else a for a in node.args]
+        if isinstance(node.func, ast.Name) and node.func.id in self.builders:  # built on tb now
+            node.args = [self._harness() if self._is_dut(a) else a for a in node.args]
+            for k in node.keywords:
+                if k.arg == DUT and self._is_dut(k.value):
+                    k.arg, k.value = TB, self._harness()
         return node
 
 
@@ -252,25 +293,40 @@ class _DropUnusedAliases(ast.NodeTransformer):
         loaded = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         self.unused = aliases - loaded
 
+    def _unused(self, target: ast.expr, value: ast.expr) -> bool:
+        return isinstance(target, ast.Name) and target.id in self.unused and _is_self_attr(value, DUT)
+
     def visit_Assign(self, node: ast.Assign) -> ast.AST:
-        target, value = node.targets[0], node.value
-        if isinstance(target, ast.Name) and target.id in self.unused:
+        if len(node.targets) != 1:
+            return node
+        pairs = _pairs(node.targets[0], node.value)
+        kept = [(t, v) for t, v in pairs if not self._unused(t, v)]
+        if len(kept) == len(pairs):
+            return node
+        if not kept:
             return ast.Pass()
-        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
-            kept = [(t, v) for t, v in zip(target.elts, value.elts, strict=True)
-                    if not (isinstance(t, ast.Name) and t.id in self.unused)]
-            if not kept:
-                return ast.Pass()
-            if len(kept) == 1:
-                return ast.Assign([kept[0][0]], kept[0][1])
-            node.targets = [ast.Tuple([t for t, _ in kept], ast.Store())]
-            node.value = ast.Tuple([v for _, v in kept], ast.Load())
-        return node
+        if len(kept) == 1:
+            return ast.Assign([kept[0][0]], kept[0][1])
+        return ast.Assign([ast.Tuple([t for t, _ in kept], ast.Store())], ast.Tuple([v for _, v in kept], ast.Load()))
 
 
-def _rewrite_function(func, settings: tuple, builders: set[str], *, method: bool) -> None:
+def _background(tree: ast.AST) -> set[str]:
+    """Functions and methods the module starts as coroutines (``cocotb.start_soon(monitor())``)."""
+    started = [
+        n.args[0] for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.args
+        and n.func.attr in ("start_soon", "start", "create_task")
+    ]
+    return {
+        name for c in started if (name := _call_name(c)) is not None
+        and not (isinstance(c.func, ast.Attribute) and _call_name(c.func.value) == "Clock")  # the clock's start()
+    }
+
+
+def _rewrite_function(func, settings: tuple, builders: set[str], *, method: bool, background: set[str]) -> None:
     duts = _dut_aliases(func) if method else {DUT}
-    rewrite = _Rewrite(*settings, builders, duts=duts, method=method, is_async=isinstance(func, ast.AsyncFunctionDef))
+    rewrite = _Rewrite(*settings, builders, duts=duts, method=method, is_async=isinstance(func, ast.AsyncFunctionDef),
+                       raw_waits=func.name in background)
     func.body = rewrite.merge_edges(func.body)
     func.body = [rewrite.visit(s) for s in func.body]
     if method:
@@ -278,21 +334,27 @@ def _rewrite_function(func, settings: tuple, builders: set[str], *, method: bool
     _DropPass().visit(func)
 
 
-def _rewrite_class(cls: ast.ClassDef, settings: tuple, builders: set[str]) -> None:
+def _build_on_tb(func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """The ``dut`` parameter becomes ``tb``; what the body still reaches raw goes through ``dut = tb.dut``."""
+    for a in func.args.args:
+        if a.arg == DUT:
+            a.arg = TB
+    if _uses(func, lambda n: isinstance(n, ast.Name) and n.id == DUT):
+        _after_docstring(func, [_assign(ast.Name(DUT, ast.Store()), _tb_dut())])
+
+
+def _rewrite_class(cls: ast.ClassDef, settings: tuple, builders: set[str], background: set[str]) -> None:
     for method in _defs(cls):
         if method.name == "__init__":
-            for a in method.args.args:
-                if a.arg == DUT:
-                    a.arg = TB
             method.body = [
                 _assign(_self(TB, ast.Store()), ast.Name(TB, ast.Load()))
                 if isinstance(s, ast.Assign) and _is_self_attr(s.targets[0], DUT) else s for s in method.body
             ]
-            _rewrite_function(method, settings, builders, method=False)  # ``dut`` there is the argument
-            if _uses(method, lambda n: isinstance(n, ast.Name) and n.id == DUT):
-                _after_docstring(method, [_assign(ast.Name(DUT, ast.Store()), _tb_dut())])
+            # ``dut`` there is the argument
+            _rewrite_function(method, settings, builders, method=False, background=background)
+            _build_on_tb(method)
         else:
-            _rewrite_function(method, settings, builders, method=True)
+            _rewrite_function(method, settings, builders, method=True, background=background)
     if _uses(cls, lambda n: _is_self_attr(n, DUT)):  # still reached raw somewhere
         init = next(f for f in _defs(cls) if f.name == "__init__")
         _after_docstring(init, [_assign(_self(DUT, ast.Store()), _tb_dut())])
@@ -328,15 +390,12 @@ def to_contract(
     }
     builders = helpers | classes
     settings = (clock, reset, set(inputs))
+    background = _background(tree)
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name in classes:
-            _rewrite_class(node, settings, builders)
+            _rewrite_class(node, settings, builders, background)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            _rewrite_function(node, settings, builders, method=False)
+            _rewrite_function(node, settings, builders, method=False, background=background)
             if node.name in helpers:
-                for a in node.args.args:
-                    if a.arg == DUT:
-                        a.arg = TB
-                if _uses(node, lambda n: isinstance(n, ast.Name) and n.id == DUT):
-                    _after_docstring(node, [_assign(ast.Name(DUT, ast.Store()), _tb_dut())])
+                _build_on_tb(node)
     return ast.fix_missing_locations(tree)

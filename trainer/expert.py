@@ -230,18 +230,18 @@ def _hybrid(work: Any, evaluator: Any, design: Any, path: Path, source: str, sta
     state = state_of(parent, design)
     proposal = BuiltinPolicy().propose(state, parent.seed + 1)
     scaffold = proposal.testbench
-    constants = rtl_constants(design)
-    cycles = scenario_cycles(design, SCENARIO_CYCLES)  # the cap the hybrid policy gives this design
-    control = control_testbench(design, scaffold.source, cycles=cycles)  # the harness alone: the baseline
-    base = evaluator.evaluate(design.build, Testbench(control, scaffold.module), seed=parent.seed + 1)
-    base_record = record_of(design, base, control, "expert-base", "control")
     contract = design.interface if work.config.expert_style == "contract" else None
     clocked = design.interface.clock is not None
     try:
         pieces = reference_scenarios(source, scaffold.source, clocked, contract)
     except NotInContract:
-        work.drop("expert hybrid: the test drives through its own testbench object, not the contract")
+        work.drop("expert hybrid: the module binds tb or env in a way the contract rewrite does not follow")
         return
+    constants = rtl_constants(design)
+    cycles = scenario_cycles(design, SCENARIO_CYCLES)  # the cap the hybrid policy gives this design
+    control = control_testbench(design, scaffold.source, cycles=cycles)  # the harness alone: the baseline
+    base = evaluator.evaluate(design.build, Testbench(control, scaffold.module), seed=parent.seed + 1)
+    base_record = record_of(design, base, control, "expert-base", "control")
     for scenario, helpers in pieces:
         reply = scenarios_reply([*helpers, scenario])
         if reply is None:

@@ -162,3 +162,48 @@ def test_a_testbench_class_is_built_on_tb_and_a_rising_then_falling_edge_is_one_
         "@cocotb.test()\nasync def test_typing(dut):\n    env = TB(tb)\n    await env.cycle(1, 3)\n"
         "    await tb.step()"  # a rising edge alone is still a step
     )
+
+
+def _rewritten(module: str, inputs=("a",)) -> str:
+    return ast.unparse(to_contract(ast.parse(module), clock="clk", reset=("rst_n", 0), inputs=list(inputs)))
+
+
+def test_a_background_monitor_keeps_its_clock_waits():
+    """``tb.step`` samples the coverage points: a monitor started beside the scenario and stepping too would
+    sample every edge twice (a cross bin hit by two samples the clock never saw together)."""
+    module = (
+        "class TB:\n    def __init__(self, dut):\n        self.dut = dut\n        cocotb.start_soon(self.watch())\n\n"
+        "    async def watch(self):\n        while True:\n            await RisingEdge(self.dut.clk)\n\n"
+        "    async def go(self):\n        await RisingEdge(self.dut.clk)\n"
+    )
+    text = _rewritten(module)
+    assert "await RisingEdge(self.dut.clk)" in text  # watch(): raw, through self.dut = tb.dut
+    assert "self.dut = tb.dut" in text
+    assert "async def go(self):\n        await self.tb.step()" in text
+
+
+def test_the_reset_release_goes_only_where_tb_reset_was_written():
+    held = _rewritten("def hold(dut):\n    dut.rst_n.value = 0\n\nasync def free(dut):\n    dut.rst_n.value = 1\n")
+    assert "tb.set('rst_n', 0)" in held  # not a coroutine: no tb.reset to await
+    assert "tb.set('rst_n', 1)" in held  # so its release is kept
+
+
+def test_cycle_counts_nested_defs_and_dut_passed_from_a_method():
+    module = (
+        "class TB:\n    def __init__(self, dut):\n        self.dut = dut\n\n"
+        "    async def go(self):\n        d = self.dut\n        await pulse(d)\n        await pulse(dut=self.dut)\n\n"
+        "async def pulse(dut):\n    await ClockCycles(dut.clk, num_cycles=5)\n\n"
+        "@cocotb.test()\nasync def test_x(dut):\n    def hold():\n        dut.rst_n.value = 0\n    hold()\n"
+    )
+    text = _rewritten(module)
+    assert "await pulse(self.tb)\n        await pulse(tb=self.tb)" in text
+    assert "await tb.step(5)" in text
+    assert "def hold():\n        tb.set('rst_n', 0)" in text  # no await in a plain def
+    compile(text, "<contract>", "exec")
+
+
+def test_edges_with_a_drive_between_stay_two_steps():
+    """Joining them would move the second drive onto the first: a one-cycle pulse would vanish."""
+    text = _rewritten("async def pulse(dut):\n    dut.a.value = 1\n    await RisingEdge(dut.clk)\n"
+                      "    dut.a.value = 0\n    await FallingEdge(dut.clk)\n")
+    assert text.count("await tb.step()") == 2
