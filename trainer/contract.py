@@ -98,7 +98,7 @@ def _dut_aliases(func: ast.AST) -> set[str]:
     return names
 
 
-class _Rename(ast.NodeTransformer):
+class _TbBecomesEnv(ast.NodeTransformer):
     """The reference's own ``tb`` (its testbench object) becomes ``env``: the harness's ``tb`` takes the name."""
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
@@ -257,6 +257,9 @@ def _without_pass(body: list[ast.stmt]) -> list[ast.stmt]:
 
 
 class _DropPass(ast.NodeTransformer):
+    """The ``pass`` the rewrite leaves where a statement went (a clock drive, a release), where a block
+    holds something else; an ``else:`` of only ``pass`` goes whole."""
+
     def generic_visit(self, node: ast.AST) -> ast.AST:
         super().generic_visit(node)
         for field in ("body", "orelse", "finalbody"):
@@ -383,7 +386,7 @@ def to_contract(
     classes = {n.name for n in tree.body if _tb_class(n)}
     if _binds(tree, ENV) or (_binds(tree, TB) and not classes):
         raise NotInContract("the test binds `tb` or `env` itself, not to a testbench class built on the DUT")
-    tree = _Rename().visit(tree)
+    tree = _TbBecomesEnv().visit(tree)
     helpers = {  # the tests themselves keep ``dut``: the harness passes them (tb, dut)
         n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and _takes(n, DUT)
         and not any(is_test_decorator(d) for d in n.decorator_list)
