@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pytest_llm4cov.response import COCOTB_NAMES
+from pytest_llm4cov.scenario_repair import drivable_names
 
 if TYPE_CHECKING:
     from pytest_llm4cov.design import Design
@@ -205,7 +206,7 @@ def _check_ports(tree: ast.AST, ports: Iterable[str], signals: Iterable[str], fi
 
 
 def _check_driven_names(tree: ast.AST, inputs: Iterable[str], findings: list[str]) -> None:
-    """``tb.set("x", v)`` (the hybrid scaffold's driver) where ``x`` is not a data input."""
+    """``tb.set("x", v)`` (the hybrid scaffold's driver) where ``x`` is neither a data input nor the reset."""
     known = set(inputs)
     if not known:
         return
@@ -253,7 +254,7 @@ def repair(source: str, ports: Iterable[str] = (), *, signals: Iterable[str] = (
     Args:
         ports: the top module's port names; ``dut.x`` for anything else is reported.
         signals: other names ``dut.x`` may reach (internal signals; ``rtl_names`` of the RTL).
-        inputs: the data inputs the hybrid scaffold's ``tb.set(name, ...)`` can drive.
+        inputs: what the hybrid scaffold's ``tb.set(name, ...)`` can drive: the data inputs and the reset.
     """
     fixes: list[str] = []
     findings: list[str] = []
@@ -285,5 +286,5 @@ def repair_for(design: Design, source: str) -> Repair:
         source,
         [p.name for p in iface.ports],
         signals=rtl_names(design.rtl_text.values()),
-        inputs=[p.name for p in iface.data_inputs],
+        inputs=drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None),
     )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from pytest_llm4cov.repair import STANDARD_IMPORTS, fix_verilog_literals
 from pytest_llm4cov.response import fenced_blocks
+from pytest_llm4cov.scenario_repair import add_tb_parameter, await_scaffold_calls, make_async, promotable
 
 PREFIX = "scenario_"
 BEGIN = "# --- llm4cov scenarios: begin ---"
@@ -193,6 +194,8 @@ def parse_scenarios(
             piece = _piece(chunk, node, fixes, problems, fix)
             if piece is not None and _loads(piece, node, problems):
                 pieces.append(piece)
+    if fix and pieces and not any(p.runs for p in pieces):
+        pieces = _promote_helpers(pieces, fixes)
     runs = [p for p in pieces if p.runs]
     if len(runs) > max_new:
         extra = {p.name for p in runs[max_new:]}
@@ -201,6 +204,23 @@ def parse_scenarios(
     if not any(p.runs for p in pieces) and not problems:
         problems.append("the reply held no `async def scenario_...(tb, dut):` function")
     return ParsedScenarios(tuple(pieces), tuple(fixes), tuple(problems), how)
+
+
+def _promote_helpers(pieces: list[Scenario], fixes: list[str]) -> list[Scenario]:
+    """A reply of helper coroutines and no scenario: each helper that takes only ``tb``/``dut`` and that
+    nothing calls is the scenario, named otherwise (``async def open_lock(tb, dut)``); it becomes one."""
+    out: list[Scenario] = []
+    for piece in pieces:
+        others = [p.source for p in pieces if p is not piece]
+        if piece.runs or not promotable(piece.source, others):
+            out.append(piece)
+            continue
+        new = PREFIX + piece.name
+        source = re.sub(rf"\bdef\s+{re.escape(piece.name)}\b", f"def {new}", piece.source, count=1)
+        fixes.append(f"the reply held no scenario; `{piece.name}` takes `tb`/`dut` and nothing calls it: "
+                     f"made it the scenario `{new}`")
+        out.append(Scenario(new, source, True))
+    return out
 
 
 def loadable(pieces: Sequence[Scenario], scaffold: str, constants: Mapping[str, int] | None = None
@@ -288,10 +308,18 @@ def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fi
             fixes.append(f"`{name}` is a test; made it the scenario `{new}` (the harness starts it after a reset)")
             name = new
         if fix and name.startswith(PREFIX):
-            source = _add_tb_parameter(node, name, source, fixes)
+            source = add_tb_parameter(node, name, source, fixes)
+        if fix:  # a helper coroutine's `tb` is the harness too
+            source = await_scaffold_calls(source, fixes)
         return Scenario(name, source, name.startswith(PREFIX))
     if isinstance(node, ast.FunctionDef):
         if any(is_test_decorator(d) for d in node.decorator_list) or node.name.startswith(PREFIX):
+            fixed = make_async(node, source, fixes) if fix else None
+            if fixed is not None:
+                try:
+                    return _piece(fixed, ast.parse(fixed).body[0], fixes, problems, fix)
+                except SyntaxError:  # pragma: no cover - `async` before a valid `def` stays valid
+                    pass
             problems.append(f"dropped `{node.name}`: scenarios must be coroutines, `async def {node.name}(tb, dut):`")
             return None
         return Scenario(piece_name(node), ast.get_source_segment(chunk, node, padded=False) or source, False)
@@ -349,19 +377,6 @@ def _submodule(package: str, loaded: object, name: str) -> bool:
         return hasattr(loaded, "__path__") and importlib.util.find_spec(f"{package}.{name}") is not None
     except Exception:  # noqa: BLE001
         return False
-
-
-def _add_tb_parameter(node: ast.AsyncFunctionDef, name: str, source: str, fixes: list[str]) -> str:
-    """A scenario that uses ``tb`` without taking it (``async def scenario_x(dut):``) gets it as its first
-    parameter: the harness passes what the signature asks for, so the body would raise NameError."""
-    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
-    uses_tb = any(isinstance(n, ast.Name) and n.id == "tb" for n in ast.walk(node))
-    if "tb" in params or not uses_tb or node.args.vararg or node.args.kwarg:
-        return source
-    fixed = re.sub(rf"\bdef\s+{re.escape(name)}\s*\(\s*", f"def {name}(tb, " if params else f"def {name}(tb", source,
-                   count=1)
-    fixes.append(f"`{name}` used `tb` without taking it: added the parameter (`async def {name}(tb, dut):`)")
-    return fixed
 
 
 def section(source: str) -> str:

@@ -11,19 +11,30 @@ first attempt is the scaffold alone: there is nothing to aim at before a first o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any, ClassVar
 
+from pytest_llm4cov.design import Design
 from pytest_llm4cov.hybrid_prompt import render_state_prompt
 from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.policy.builtin import BuiltinPolicy, scenario_cycles
 from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy, build_model_policy
-from pytest_llm4cov.prompt import PROMPT_VERSION
-from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.rtl_facts import parse_number
-from pytest_llm4cov.repair import repair_for
+from pytest_llm4cov.prompt import PROMPT_VERSION
+from pytest_llm4cov.repair import repair_for, rtl_names
+from pytest_llm4cov.scenario_repair import drivable_names, drop_undrivable_sets, handles_through_tb
 from pytest_llm4cov.scenarios import (
-    MAX_NEW, SCENARIO_CYCLES, loadable, merge, parse_scenarios, pieces_of, scenario_results, splice, unsplice,
+    MAX_NEW,
+    SCENARIO_CYCLES,
+    Scenario,
+    loadable,
+    merge,
+    parse_scenarios,
+    pieces_of,
+    scenario_results,
+    splice,
+    unsplice,
 )
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench
@@ -115,13 +126,15 @@ class HybridPolicy(Policy):
         sampling = replace(self.model.sampling, max_tokens=self.max_tokens, seed=seed)
         text, usage, latency = self.model.complete(prompt.as_list(), sampling)
         parsed = parse_scenarios(text, truncated=usage.truncated)
+        scenario_fixes = list(parsed.fixes)
         old = {p.name for p in kept}
         constants = rtl_constants(design)
-        merged, unloadable = loadable(merge(kept, parsed.pieces), scaffold.testbench.source, constants)
+        pieces = _repair_for_design(design, merge(kept, parsed.pieces), scenario_fixes)  # notes name merged names
+        merged, unloadable = loadable(pieces, scaffold.testbench.source, constants)
         problems = [*parsed.problems, *unloadable]
         spliced = splice(scaffold.testbench.source, merged, constants=constants, cycles=cycles)
         fixed = repair_for(design, spliced)
-        notes = [f"repaired: {f}" for f in parsed.fixes] + [f"problem: {p}" for p in problems] + fixed.notes
+        notes = [f"repaired: {f}" for f in scenario_fixes] + [f"problem: {p}" for p in problems] + fixed.notes
         info.update(
             model_called=True,
             prompt_version=prompt.version,
@@ -133,15 +146,31 @@ class HybridPolicy(Policy):
             extracted=parsed.how,
             new_scenarios=[p.name for p in merged if p.runs and p.name not in old],
             notes=notes,
-            repair={"fixes": list(parsed.fixes) + fixed.fixes, "findings": problems + fixed.findings},
+            repair={"fixes": scenario_fixes + fixed.fixes, "findings": problems + fixed.findings},
         )
-        if fixed.fixes or parsed.fixes:
+        if fixed.fixes or scenario_fixes:
             # What would have run without any repair: the reply as written, spliced the same way.
             raw, _ = loadable(merge(kept, parse_scenarios(text, truncated=usage.truncated, fix=False).pieces),
                               scaffold.testbench.source, constants)
             info["repair"]["unrepaired"] = splice(scaffold.testbench.source, raw, constants=constants, cycles=cycles)
             info["repair"]["unrepaired_new_scenarios"] = [p.name for p in raw if p.runs and p.name not in old]
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)
+
+
+def _repair_for_design(design: Design, pieces: Sequence[Scenario], fixes: list[str]) -> list[Scenario]:
+    """The scenario fixes that need the design: ``tb.set`` lines on names the scaffold cannot drive (outputs,
+    internal signals, the clock; each raises and would stop its scenario there) are dropped, and ``tb.<port>``
+    (the harness taken for the DUT) becomes ``tb.dut.<port>``."""
+    iface = design.interface
+    drivable = drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None)
+    outputs = [p.name for p in iface.outputs]
+    handles = {p.name for p in iface.ports} | rtl_names(design.rtl_text.values())
+    out = []
+    for piece in pieces:
+        source = drop_undrivable_sets(piece.source, piece.name, drivable, outputs, fixes)
+        source = handles_through_tb(source, piece.name, handles, fixes)
+        out.append(piece if source == piece.source else Scenario(piece.name, source, piece.runs))
+    return out
 
 
 def control_testbench(design: Design, testbench: str, cycles: int | None = None) -> str:

@@ -194,3 +194,56 @@ def test_a_scenario_whose_tb_parameter_has_another_name_still_gets_the_tb(counte
     obs = evaluator.evaluate(counter4.build, tb)
     assert obs.outcome is Outcome.PASSED, obs.error
     assert scenario_results(obs.notes) == {"scenario_bench": "ok", "scenario_swapped": "ok"}
+
+
+# The 0.5B models' failure classes on combo_lock, in one reply: outputs driven with tb.set, a plain def, a
+# wait without await, the clock taken from tb, and the code typed by a helper coroutine nothing calls.
+STUDENT_MISTAKES = '''```python
+def scenario_clear(tb, dut):
+    """lock_fsm.v: star clears a partial entry"""
+    tb.set("digits", 2)
+    tb.set("keys", 1 << 10)
+    tb.step(24)
+    await RisingEdge(tb.clk)
+
+
+async def scenario_dynamic(tb, dut):
+    """a name only known when it runs: the harness says what it is"""
+    for name in ("keys", "fails"):
+        tb.set(name, 1)
+```'''
+HELPERS_ONLY = '''```python
+async def press(tb, key):
+    tb.set("keys", 1 << key)
+    await tb.step(24)
+    tb.set("keys", 0)
+    await tb.step(24)
+
+
+async def open_lock(tb, dut):
+    tb.set("unlocked", 0)
+    for key in (4, 7, 1, 9):
+        await press(tb, key)
+```'''
+
+
+def test_the_students_mistakes_are_repaired_into_scenarios_that_run(combo_lock, evaluator):
+    """Before repair each of these raised (KeyError on `digits`/`unlocked`) or was dropped (a plain def, a
+    reply of helpers alone); after it both run and the helper that types 4-7-1-9 adds coverage."""
+    from pytest_llm4cov.state import State
+
+    policy = HybridPolicy(ScriptedPolicy([STUDENT_MISTAKES, HELPERS_ONLY]), max_tokens=512)
+    first = policy.propose(State(combo_lock), 0).testbench
+    before = evaluator.evaluate(combo_lock.build, first)
+    step1 = policy.propose(State(combo_lock, first, before, step=0), 1)
+    assert step1.info["repair"]["unrepaired_new_scenarios"] == ["scenario_dynamic"]  # the plain def was dropped
+    obs1 = evaluator.evaluate(combo_lock.build, step1.testbench)
+    assert obs1.outcome is Outcome.PASSED, obs1.error
+    results = scenario_results(obs1.notes)
+    assert results["scenario_clear"] == "ok"
+    assert results["scenario_dynamic"].startswith("ValueError: tb.set('fails'): not an input (inputs: keys);")
+    assert any("dropped `tb.set('digits', ...)`" in n and "is an output" in n for n in step1.info["notes"])
+    step2 = policy.propose(State(combo_lock, step1.testbench, obs1, step=1), 2)
+    obs2 = evaluator.evaluate(combo_lock.build, step2.testbench)
+    assert scenario_results(obs2.notes) == {"scenario_clear": "ok", "scenario_open_lock": "ok"}, obs2.notes
+    assert obs2.score > before.score

@@ -76,8 +76,8 @@ def test_the_unfinished_last_line_of_a_cut_reply_is_dropped():
 def test_empty_prose_and_plain_def_replies_say_why():
     assert parse_scenarios("").problems[0].startswith("the reply was empty")
     assert "no ```python block" in parse_scenarios("I cannot help with that.").problems[0]
-    plain = parse_scenarios("```python\ndef scenario_x(tb, dut):\n    tb.set('a', 1)\n```")
-    assert plain.scenarios == () and "must be coroutines" in plain.problems[0]
+    plain = parse_scenarios("```python\ndef scenario_x(tb, dut):\n    tb.set('a', 1)\n```", fix=False)
+    assert plain.scenarios == () and "must be coroutines" in plain.problems[0]  # repaired: test_scenario_repair.py
     nothing = parse_scenarios("```python\nX = 1\n```")
     assert nothing.problems == ("the reply held no `async def scenario_...(tb, dut):` function",)
 

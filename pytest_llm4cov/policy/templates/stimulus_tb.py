@@ -114,6 +114,9 @@ class TB:
         if name == RESET:  # a scenario may pulse the reset itself, e.g. with an enable held
             getattr(self.dut, name).value = int(value) & 1
             return
+        if name not in INPUTS and name not in VIP_INPUTS:  # an output or internal signal: said plainly
+            raise ValueError(f"tb.set({name!r}): not an input (inputs: {', '.join([*INPUTS, *VIP_INPUTS])}); "
+                             "read outputs and internal signals with tb.read")
         drive(getattr(self.dut, name), int(value), INPUTS[name] if name in INPUTS else VIP_INPUTS[name])
 
     def read(self, name):

@@ -1,0 +1,234 @@
+"""Scenario repair: fixes for the mistakes small models make in hybrid scenarios, each one recorded.
+
+The scaffold's ``tb`` is a known harness, so a scenario's intent can be read where a whole testbench's
+cannot: ``async def scenario_x(dut)`` that uses ``tb`` lacks the parameter; ``def scenario_x`` is a
+coroutine written without ``async``; a bare ``tb.step(5)`` is a wait that never happens without
+``await``; a reply of helpers alone (``async def open_lock(tb, dut)``, nothing calling it) holds the
+scenario under another name; ``tb.set("unlocked", 1)`` on an output or internal signal always raises and
+takes the rest of its scenario with it; ``tb.keys.value`` or ``RisingEdge(tb.clk)`` takes the harness for
+the DUT. Each fix turns a line that can only raise or do nothing into the one thing it can mean, and says
+so in a note the next prompt carries. The classes come from the 0.5B and 1.5B models' replies on the eval
+split (run logs of ``python -m trainer evaluate``).
+
+``parse_scenarios(fix=True)`` applies the design-free fixes; ``HybridPolicy`` applies the two that need
+the design's names (``drop_undrivable_sets``, ``handles_through_tb``). ``fix=False`` stays the "before
+repair" count.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+#: The scaffold coroutines a scenario must ``await`` (``tb.set``/``tb.read`` are plain calls).
+SCAFFOLD_COROUTINES = ("step", "reset")
+
+
+def add_tb_parameter(node: ast.AsyncFunctionDef, name: str, source: str, fixes: list[str]) -> str:
+    """A scenario that uses ``tb`` without taking it (``async def scenario_x(dut):``) gets it as its first
+    parameter: the harness passes what the signature asks for, so the body would raise NameError."""
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+    uses_tb = any(isinstance(n, ast.Name) and n.id == "tb" for n in ast.walk(node))
+    if "tb" in params or not uses_tb or node.args.vararg or node.args.kwarg:
+        return source
+    fixed = re.sub(rf"\bdef\s+{re.escape(name)}\s*\(\s*", f"def {name}(tb, " if params else f"def {name}(tb", source,
+                   count=1)
+    fixes.append(f"`{name}` used `tb` without taking it: added the parameter (`async def {name}(tb, dut):`)")
+    return fixed
+
+
+def make_async(node: ast.FunctionDef, source: str, fixes: list[str]) -> str | None:
+    """``def scenario_x(tb, dut):`` -> ``async def``: the harness awaits every scenario, and a plain ``def``
+    holding ``await`` does not even compile. None for a generator, which ``async`` would not make awaitable."""
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(node)):
+        return None
+    fixed = re.sub(rf"(?<!async )\bdef\s+{re.escape(node.name)}\b", f"async def {node.name}", source, count=1)
+    if fixed == source:
+        return None
+    fixes.append(f"`{node.name}` was a plain `def`: made it `async def` (the harness awaits each scenario)")
+    return fixed
+
+
+def await_scaffold_calls(source: str, fixes: list[str]) -> str:
+    """A bare ``tb.step(5)`` or ``tb.reset()`` statement in a coroutine -> ``await tb.step(5)``: without the
+    ``await`` the coroutine is created and dropped, and the scenario drives everything in one instant."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    spots = sorted(
+        {(n.value.lineno, n.value.col_offset, n.value.func.attr)  # type: ignore[union-attr]
+         for f in tree.body if isinstance(f, ast.AsyncFunctionDef) for n in _own_nodes(f) if _bare_scaffold_call(n)},
+        reverse=True,
+    )
+    if not spots:
+        return source
+    lines = source.splitlines(keepends=True)
+    for line, col, _ in spots:
+        text = lines[line - 1]
+        cut = len(text.encode()[:col].decode(errors="ignore"))  # col_offset counts UTF-8 bytes
+        lines[line - 1] = text[:cut] + "await " + text[cut:]
+    names = sorted({f"`tb.{attr}(...)`" for _, _, attr in spots})
+    fixes.append(f"{', '.join(names)} is a coroutine: added the missing `await` ({len(spots)} call(s))")
+    return "".join(lines)
+
+
+def _bare_scaffold_call(node: ast.AST) -> bool:
+    call = node.value if isinstance(node, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in SCAFFOLD_COROUTINES
+        and isinstance(call.func.value, ast.Name) and call.func.value.id == "tb"
+    )
+
+
+def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The nodes of ``func``'s body, not descending into nested plain functions, lambdas or classes (where
+    ``await`` cannot go and ``yield`` belongs to someone else)."""
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def promotable(source: str, others: Iterable[str]) -> bool:
+    """Whether a helper coroutine is a scenario under another name: it takes only ``tb``/``dut`` (at least one
+    of them, no others without a default) and no other piece calls it."""
+    try:
+        node = ast.parse(source).body[0]
+    except (SyntaxError, IndexError):
+        return False
+    if not isinstance(node, ast.AsyncFunctionDef):
+        return False
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    required = [a.arg for a in positional[: len(positional) - len(args.defaults)]]
+    required += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None]
+    if not required or not set(required) <= {"tb", "dut"}:
+        return False
+    pattern = re.compile(rf"\b{re.escape(node.name)}\b")
+    return not any(pattern.search(other) for other in others)
+
+
+def drop_undrivable_sets(source: str, name: str, drivable: Iterable[str], outputs: Iterable[str],
+                         fixes: list[str]) -> str:
+    """``tb.set("x", v)`` statements where ``x`` is no input the scaffold drives (an output, an internal
+    signal, the clock) are removed: ``tb.set`` raises ``KeyError`` on them, which stops the scenario at that
+    line. Only whole-line statements go; a block left empty gets ``pass``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    allowed, outs = set(drivable), set(outputs)
+    doomed: dict[int, ast.stmt] = {}  # id -> statement
+    bodies: list[list[ast.stmt]] = []
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                bodies.append(body)
+                for stmt in body:
+                    target = _set_target(stmt)
+                    if target is not None and target not in allowed and _whole_lines(stmt, body, source):
+                        doomed[id(stmt)] = stmt
+    if not doomed:
+        return source
+    lines = source.splitlines(keepends=True)
+    gone: dict[str, list[int]] = {}
+    for body in bodies:
+        hit = [s for s in body if id(s) in doomed]
+        if not hit:
+            continue
+        keep_pass = len(hit) == len(body)  # the block would be empty: the first line becomes `pass`
+        for i, stmt in enumerate(hit):
+            target = _set_target(stmt) or ""
+            gone.setdefault(target, []).append(stmt.lineno)
+            first, last = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1
+            indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+            lines[first] = f"{indent}pass\n" if keep_pass and i == 0 else ""
+            for j in range(first + 1, last + 1):
+                lines[j] = ""
+    for target, at in gone.items():
+        kind = "an output: read it with `tb.read(...)`" if target in outs else (
+            "not an input the testbench lets a scenario drive (the clock, or an internal signal: read those "
+            "with `tb.read(...)`)")
+        fixes.append(f"`{name}`: dropped `tb.set({target!r}, ...)` ({len(at)}x): `{target}` is {kind}; "
+                     f"drive only the inputs listed in the interface")
+    return "".join(lines)
+
+
+def _set_target(stmt: ast.stmt) -> str | None:
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if (
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "set"
+        and isinstance(call.func.value, ast.Name) and call.func.value.id == "tb"
+        and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
+    ):
+        return call.args[0].value
+    return None
+
+
+def _whole_lines(stmt: ast.stmt, body: list[ast.stmt], source: str) -> bool:
+    """Whether ``stmt`` shares none of its lines with another statement (``a; tb.set(...)`` stays)."""
+    span = range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+    if any(other is not stmt and (other.lineno in span or (other.end_lineno or other.lineno) in span)
+           for other in body):
+        return False
+    lines = source.splitlines()
+    head = lines[stmt.lineno - 1].encode()[: stmt.col_offset].decode(errors="ignore")
+    return not head.strip()
+
+
+def drivable_names(inputs: Iterable[str], reset: str | None) -> list[str]:
+    """What ``tb.set`` accepts: the data inputs and the reset (a scenario may pulse it itself)."""
+    return [*inputs, *([reset] if reset else [])]
+
+
+
+@lru_cache(maxsize=1)
+def harness_names() -> frozenset[str]:
+    """The names the scaffold's ``TB`` class defines (methods and ``self.x`` attributes), read from its
+    template so the list cannot drift from the class."""
+    from pytest_llm4cov.policy.builtin import template
+
+    text = template()
+    start = text.find("\nclass TB")
+    end = text.find("\nclass ", start + 1)
+    body = text[start:end if end > 0 else len(text)]
+    return frozenset(re.findall(r"def (\w+)\(self", body)) | frozenset(re.findall(r"self\.(\w+)\s*=(?!=)", body))
+
+
+def handles_through_tb(source: str, name: str, handles: Iterable[str], fixes: list[str]) -> str:
+    """``tb.keys`` where ``keys`` is a port or RTL signal and not the harness's own -> ``tb.dut.keys``: models
+    treat ``tb`` as the DUT (``tb.keys.value``, ``RisingEdge(tb.clk)``), and ``TB`` has no such attribute.
+    ``tb.dut`` works in helpers that do not take ``dut``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    known = set(handles) - harness_names()
+    spots = sorted(
+        {(n.lineno, n.end_col_offset, n.attr) for n in ast.walk(tree)
+         if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "tb"
+         and n.attr in known and n.end_col_offset is not None},
+        reverse=True,
+    )
+    if not spots:
+        return source
+    lines = source.splitlines(keepends=True)
+    for line, end, attr in spots:
+        text = lines[line - 1]
+        cut = len(text.encode()[:end].decode(errors="ignore")) - len(attr)  # just before the attribute name
+        if text[cut:cut + len(attr)] != attr or not text[:cut].endswith("."):
+            continue
+        lines[line - 1] = text[:cut] + "dut." + text[cut:]
+    fixed = "".join(lines)
+    if fixed != source:
+        names = ", ".join(sorted({f"`tb.{attr}`" for _, _, attr in spots}))
+        fixes.append(f"`{name}`: {names}: the design's signals, not the harness's: wrote `tb.dut.<name>` (drive "
+                     "inputs with `tb.set`, read with `tb.read`)")
+    return fixed
