@@ -26,6 +26,20 @@ from functools import lru_cache
 SCAFFOLD_COROUTINES = ("step", "reset")
 
 
+def _lines(source: str) -> list[str]:
+    """``source`` cut into lines as ``ast`` counts them (``str.splitlines`` also cuts at form feeds and
+    Unicode separators, which would shift every position after them)."""
+    return re.split(r"(?<=\n)", source)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
 def add_tb_parameter(node: ast.AsyncFunctionDef, name: str, source: str, fixes: list[str]) -> str:
     """A scenario that uses ``tb`` without taking it (``async def scenario_x(dut):``) gets it as its first
     parameter: the harness passes what the signature asks for, so the body would raise NameError."""
@@ -65,14 +79,17 @@ def await_scaffold_calls(source: str, fixes: list[str]) -> str:
     )
     if not spots:
         return source
-    lines = source.splitlines(keepends=True)
+    lines = _lines(source)
     for line, col, _ in spots:
         text = lines[line - 1]
         cut = len(text.encode()[:col].decode(errors="ignore"))  # col_offset counts UTF-8 bytes
         lines[line - 1] = text[:cut] + "await " + text[cut:]
+    fixed = "".join(lines)
+    if not _parses(fixed):
+        return source
     names = sorted({f"`tb.{attr}(...)`" for _, _, attr in spots})
     fixes.append(f"{', '.join(names)} is a coroutine: added the missing `await` ({len(spots)} call(s))")
-    return "".join(lines)
+    return fixed
 
 
 def _bare_scaffold_call(node: ast.AST) -> bool:
@@ -105,9 +122,9 @@ def promotable(source: str, others: Iterable[str]) -> bool:
     if not isinstance(node, ast.AsyncFunctionDef):
         return False
     args = node.args
-    positional = [*args.posonlyargs, *args.args]
-    required = [a.arg for a in positional[: len(positional) - len(args.defaults)]]
-    required += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None]
+    if args.posonlyargs or any(d is None for d in args.kw_defaults):
+        return False  # the harness passes tb and dut by keyword only
+    required = [a.arg for a in args.args[: len(args.args) - len(args.defaults)]]
     if not required or not set(required) <= {"tb", "dut"}:
         return False
     pattern = re.compile(rf"\b{re.escape(node.name)}\b")
@@ -117,8 +134,8 @@ def promotable(source: str, others: Iterable[str]) -> bool:
 def drop_undrivable_sets(source: str, name: str, drivable: Iterable[str], outputs: Iterable[str],
                          fixes: list[str]) -> str:
     """``tb.set("x", v)`` statements where ``x`` is no input the scaffold drives (an output, an internal
-    signal, the clock) are removed: ``tb.set`` raises ``KeyError`` on them, which stops the scenario at that
-    line. Only whole-line statements go; a block left empty gets ``pass``."""
+    signal, the clock) are removed: ``tb.set`` raises on them, which stops the scenario at that line. Only
+    whole-line statements go; a block left empty gets ``pass``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -137,7 +154,7 @@ def drop_undrivable_sets(source: str, name: str, drivable: Iterable[str], output
                         doomed[id(stmt)] = stmt
     if not doomed:
         return source
-    lines = source.splitlines(keepends=True)
+    lines = _lines(source)
     gone: dict[str, list[int]] = {}
     for body in bodies:
         hit = [s for s in body if id(s) in doomed]
@@ -152,13 +169,16 @@ def drop_undrivable_sets(source: str, name: str, drivable: Iterable[str], output
             lines[first] = f"{indent}pass\n" if keep_pass and i == 0 else ""
             for j in range(first + 1, last + 1):
                 lines[j] = ""
+    fixed = "".join(lines)
+    if not _parses(fixed):
+        return source
     for target, at in gone.items():
         kind = "an output: read it with `tb.read(...)`" if target in outs else (
             "not an input the testbench lets a scenario drive (the clock, or an internal signal: read those "
             "with `tb.read(...)`)")
         fixes.append(f"`{name}`: dropped `tb.set({target!r}, ...)` ({len(at)}x): `{target}` is {kind}; "
                      f"drive only the inputs listed in the interface")
-    return "".join(lines)
+    return fixed
 
 
 def _set_target(stmt: ast.stmt) -> str | None:
@@ -178,9 +198,11 @@ def _whole_lines(stmt: ast.stmt, body: list[ast.stmt], source: str) -> bool:
     if any(other is not stmt and (other.lineno in span or (other.end_lineno or other.lineno) in span)
            for other in body):
         return False
-    lines = source.splitlines()
+    lines = [line.rstrip("\r\n") for line in _lines(source)]
     head = lines[stmt.lineno - 1].encode()[: stmt.col_offset].decode(errors="ignore")
-    return not head.strip()
+    before = lines[stmt.lineno - 2] if stmt.lineno > 1 else ""
+    last = lines[(stmt.end_lineno or stmt.lineno) - 1]
+    return not head.strip() and not before.endswith("\\") and not last.endswith("\\")
 
 
 def drivable_names(inputs: Iterable[str], reset: str | None) -> list[str]:
@@ -199,36 +221,50 @@ def harness_names() -> frozenset[str]:
     start = text.find("\nclass TB")
     end = text.find("\nclass ", start + 1)
     body = text[start:end if end > 0 else len(text)]
-    return frozenset(re.findall(r"def (\w+)\(self", body)) | frozenset(re.findall(r"self\.(\w+)\s*=(?!=)", body))
+    return frozenset(re.findall(r"def (\w+)\(", body)) | frozenset(re.findall(r"self\.(\w+)\s*=(?!=)", body))
 
 
-def handles_through_tb(source: str, name: str, handles: Iterable[str], fixes: list[str]) -> str:
-    """``tb.keys`` where ``keys`` is a port or RTL signal and not the harness's own -> ``tb.dut.keys``: models
-    treat ``tb`` as the DUT (``tb.keys.value``, ``RisingEdge(tb.clk)``), and ``TB`` has no such attribute.
-    ``tb.dut`` works in helpers that do not take ``dut``."""
+def handles_through_tb(source: str, name: str, ports: Iterable[str], fixes: list[str],
+                       assigned: Iterable[str] = ()) -> str:
+    """``tb.keys`` read where ``keys`` is a port of the design and not the harness's own name ->
+    ``tb.dut.keys``: models treat ``tb`` as the DUT (``tb.keys.value``, ``RisingEdge(tb.clk)``), and ``TB``
+    has no such attribute. ``tb.dut`` works in helpers that do not take ``dut``. A name the reply assigns
+    on ``tb`` (``assigned``, see ``tb_attributes_assigned``; ``tb.count = 0`` as a scratch variable) is left
+    alone."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return source
-    known = set(handles) - harness_names()
+    known = set(ports) - harness_names() - set(assigned) - tb_attributes_assigned(source)
     spots = sorted(
-        {(n.lineno, n.end_col_offset, n.attr) for n in ast.walk(tree)
-         if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "tb"
-         and n.attr in known and n.end_col_offset is not None},
+        {(n.end_lineno, n.end_col_offset, n.attr) for n in ast.walk(tree)
+         if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name)
+         and n.value.id == "tb" and n.attr in known and n.end_lineno is not None and n.end_col_offset is not None},
         reverse=True,
     )
-    if not spots:
-        return source
-    lines = source.splitlines(keepends=True)
+    lines = _lines(source)
+    done: set[str] = set()
     for line, end, attr in spots:
         text = lines[line - 1]
         cut = len(text.encode()[:end].decode(errors="ignore")) - len(attr)  # just before the attribute name
-        if text[cut:cut + len(attr)] != attr or not text[:cut].endswith("."):
+        if cut < 1 or text[cut:cut + len(attr)] != attr or text[cut - 1] != ".":
             continue
         lines[line - 1] = text[:cut] + "dut." + text[cut:]
+        done.add(attr)
     fixed = "".join(lines)
-    if fixed != source:
-        names = ", ".join(sorted({f"`tb.{attr}`" for _, _, attr in spots}))
-        fixes.append(f"`{name}`: {names}: the design's signals, not the harness's: wrote `tb.dut.<name>` (drive "
-                     "inputs with `tb.set`, read with `tb.read`)")
+    if not done or not _parses(fixed):
+        return source
+    names = ", ".join(f"`tb.{attr}`" for attr in sorted(done))
+    fixes.append(f"`{name}`: {names}: the design's signals, not the harness's: wrote `tb.dut.<name>` (drive "
+                 "inputs with `tb.set`, read with `tb.read`)")
     return fixed
+
+
+def tb_attributes_assigned(source: str) -> set[str]:
+    """The names a piece assigns or deletes on ``tb`` (``tb.count = 0``): its own scratch attributes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, (ast.Store, ast.Del))
+            and isinstance(n.value, ast.Name) and n.value.id == "tb"}

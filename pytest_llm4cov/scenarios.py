@@ -152,14 +152,16 @@ def is_test_decorator(node: ast.expr) -> bool:
 
 
 def parse_scenarios(
-    text: str | None, *, truncated: bool = False, max_new: int = MAX_NEW, fix: bool = True
+    text: str | None, *, truncated: bool = False, max_new: int = MAX_NEW, fix: bool = True, promote: bool = True
 ) -> ParsedScenarios:
     """The scenarios in a model's reply; never raises. Broken pieces are dropped, each with a reason.
 
     Kept at top level: ``async def`` (a scenario when it is named ``scenario_*`` or ``test_*`` or is
     decorated ``@cocotb.test()``; otherwise a helper coroutine), ``def``, constants and imports. With
     ``fix`` (the default), Verilog literals become Python integers and a test function becomes a
-    scenario (decorator dropped, renamed: how it is started changes, not what it does); ``fix=False``
+    scenario (decorator dropped, renamed: how it is started changes, not what it does), and the fixes of
+    ``scenario_repair`` apply (with ``promote``, a reply of helpers alone has its uncalled ``(tb, dut)``
+    coroutine made the scenario; ``pieces_of`` reads a testbench's kept helpers without it). ``fix=False``
     gives what the reply holds as written (the "before repair" measurement).
     """
     if not text or not text.strip():
@@ -185,16 +187,17 @@ def parse_scenarios(
             fixes.extend(f for f in literal_fixes if f not in fixes)
         try:
             tree = ast.parse(chunk)
-        except SyntaxError as exc:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:  # nesting too deep for the parser too
             first = next((ln.strip() for ln in chunk.splitlines() if ln.strip()), "")
             cut = " (the reply was cut off at the token limit: write shorter scenarios)" if truncated else ""
-            problems.append(f"dropped `{first[:80]}`: not valid Python ({exc.msg}, line {exc.lineno}){cut}")
+            why = f"{exc.msg}, line {exc.lineno}" if isinstance(exc, SyntaxError) else type(exc).__name__
+            problems.append(f"dropped `{first[:80]}`: not valid Python ({why}){cut}")
             continue
         for node in tree.body:
             piece = _piece(chunk, node, fixes, problems, fix)
             if piece is not None and _loads(piece, node, problems):
                 pieces.append(piece)
-    if fix and pieces and not any(p.runs for p in pieces):
+    if fix and promote and pieces and not any(p.runs for p in pieces):
         pieces = _promote_helpers(pieces, fixes)
     runs = [p for p in pieces if p.runs]
     if len(runs) > max_new:
@@ -219,7 +222,9 @@ def _promote_helpers(pieces: list[Scenario], fixes: list[str]) -> list[Scenario]
         source = re.sub(rf"\bdef\s+{re.escape(piece.name)}\b", f"def {new}", piece.source, count=1)
         fixes.append(f"the reply held no scenario; `{piece.name}` takes `tb`/`dut` and nothing calls it: "
                      f"made it the scenario `{new}`")
-        out.append(Scenario(new, source, True))
+        node = ast.parse(source).body[0]
+        assert isinstance(node, ast.AsyncFunctionDef)  # promotable() checked it
+        out.append(Scenario(new, add_tb_parameter(node, new, source, fixes), True))
     return out
 
 
@@ -316,6 +321,8 @@ def _piece(chunk: str, node: ast.stmt, fixes: list[str], problems: list[str], fi
         if any(is_test_decorator(d) for d in node.decorator_list) or node.name.startswith(PREFIX):
             fixed = make_async(node, source, fixes) if fix else None
             if fixed is not None:
+                if any(is_test_decorator(d) for d in node.decorator_list):
+                    fixed = f"@cocotb.test()\n{fixed}"  # still a test: _piece makes it a scenario
                 try:
                     return _piece(fixed, ast.parse(fixed).body[0], fixes, problems, fix)
                 except SyntaxError:  # pragma: no cover - `async` before a valid `def` stays valid
@@ -389,7 +396,7 @@ def section(source: str) -> str:
 
 def pieces_of(source: str) -> list[Scenario]:
     """The pieces of a hybrid testbench's section, in order."""
-    parsed = parse_scenarios(f"```python\n{section(source)}\n```", max_new=MAX_KEPT * 4)
+    parsed = parse_scenarios(f"```python\n{section(source)}\n```", max_new=MAX_KEPT * 4, promote=False)
     return list(parsed.pieces)
 
 

@@ -22,8 +22,13 @@ from pytest_llm4cov.policy.builtin import BuiltinPolicy, scenario_cycles
 from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy, build_model_policy
 from pytest_llm4cov.policy.rtl_facts import parse_number
 from pytest_llm4cov.prompt import PROMPT_VERSION
-from pytest_llm4cov.repair import repair_for, rtl_names
-from pytest_llm4cov.scenario_repair import drivable_names, drop_undrivable_sets, handles_through_tb
+from pytest_llm4cov.repair import repair_for
+from pytest_llm4cov.scenario_repair import (
+    drivable_names,
+    drop_undrivable_sets,
+    handles_through_tb,
+    tb_attributes_assigned,
+)
 from pytest_llm4cov.scenarios import (
     MAX_NEW,
     SCENARIO_CYCLES,
@@ -129,7 +134,7 @@ class HybridPolicy(Policy):
         scenario_fixes = list(parsed.fixes)
         old = {p.name for p in kept}
         constants = rtl_constants(design)
-        pieces = _repair_for_design(design, merge(kept, parsed.pieces), scenario_fixes)  # notes name merged names
+        pieces = _repair_for_design(design, merge(kept, parsed.pieces), old, scenario_fixes)  # merged names
         merged, unloadable = loadable(pieces, scaffold.testbench.source, constants)
         problems = [*parsed.problems, *unloadable]
         spliced = splice(scaffold.testbench.source, merged, constants=constants, cycles=cycles)
@@ -157,18 +162,24 @@ class HybridPolicy(Policy):
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)
 
 
-def _repair_for_design(design: Design, pieces: Sequence[Scenario], fixes: list[str]) -> list[Scenario]:
-    """The scenario fixes that need the design: ``tb.set`` lines on names the scaffold cannot drive (outputs,
-    internal signals, the clock; each raises and would stop its scenario there) are dropped, and ``tb.<port>``
-    (the harness taken for the DUT) becomes ``tb.dut.<port>``."""
+def _repair_for_design(design: Design, pieces: Sequence[Scenario], kept: set[str], fixes: list[str]
+                       ) -> list[Scenario]:
+    """The scenario fixes that need the design, on the pieces not ``kept`` from earlier steps (those ran):
+    ``tb.set`` lines on names the scaffold cannot drive (outputs, internal signals, the clock; each raises
+    and would stop its scenario there) are dropped, and ``tb.<port>`` (the harness taken for the DUT)
+    becomes ``tb.dut.<port>``."""
     iface = design.interface
     drivable = drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None)
     outputs = [p.name for p in iface.outputs]
-    handles = {p.name for p in iface.ports} | rtl_names(design.rtl_text.values())
+    ports = [p.name for p in iface.ports]
+    assigned = {a for p in pieces for a in tb_attributes_assigned(p.source)}
     out = []
     for piece in pieces:
+        if piece.name in kept:
+            out.append(piece)
+            continue
         source = drop_undrivable_sets(piece.source, piece.name, drivable, outputs, fixes)
-        source = handles_through_tb(source, piece.name, handles, fixes)
+        source = handles_through_tb(source, piece.name, ports, fixes, assigned)
         out.append(piece if source == piece.source else Scenario(piece.name, source, piece.runs))
     return out
 

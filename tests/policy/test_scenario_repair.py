@@ -131,3 +131,28 @@ def test_a_design_signal_taken_from_tb_is_reached_through_tb_dut():
     assert fixes == ["`press`: `tb.clk`, `tb.keys`: the design's signals, not the harness's: wrote `tb.dut.<name>` "
                      "(drive inputs with `tb.set`, read with `tb.read`)"]
     assert handles_through_tb(fixed, "press", ["keys", "clk"], []) == fixed
+
+
+def test_review_cases_stay_valid_and_idempotent():
+    """From a review: a backslash continuation kept the dropped line's neighbour dangling (invalid Python);
+    a promoted helper lacked `tb`; a decorated plain def lost its test status; a scratch attribute on `tb`
+    was rewritten to the DUT; a testbench's kept helpers were promoted when re-read."""
+    from pytest_llm4cov.scenario_repair import drop_undrivable_sets, handles_through_tb
+    from pytest_llm4cov.scenarios import pieces_of, splice
+
+    continued = 'async def scenario_a(tb, dut):\n    tb.set("keys", 1); \\\n    tb.set("unlocked", 1)\n'
+    assert drop_undrivable_sets(continued, "scenario_a", ["keys"], ["unlocked"], []) == continued
+    promoted = parse_scenarios("```python\nasync def open_lock(dut):\n    tb.set('keys', 1)\n    await tb.step(2)\n```")
+    assert promoted.scenarios[0].source.startswith("async def scenario_open_lock(tb, dut):")
+    decorated = parse_scenarios("```python\n@cocotb.test()\ndef run_lock(dut):\n    tb.set('keys', 1)\n```")
+    assert [p.name for p in decorated.scenarios] == ["scenario_run_lock"]
+    scratch = "async def scenario_b(tb, dut):\n    tb.count = 0\n    tb.count += 1\n    x = tb.keys.value\n"
+    fixes: list[str] = []
+    assert handles_through_tb(scratch, "scenario_b", ["count", "keys"], fixes) == scratch.replace(
+        "tb.keys", "tb.dut.keys")
+    assert fixes == ["`scenario_b`: `tb.keys`: the design's signals, not the harness's: wrote `tb.dut.<name>` "
+                     "(drive inputs with `tb.set`, read with `tb.read`)"]
+    scaffold = ('"""tb"""\n\nimport random\n\nimport cocotb\nfrom cocotb.clock import Clock\n'
+                "from cocotb.triggers import FallingEdge, Timer\n\n\nclass TB:\n    pass\n")
+    helper = parse_scenarios("```python\nasync def h(tb, dut):\n    await tb.step(1)\n```", promote=False).pieces
+    assert [(p.name, p.runs) for p in pieces_of(splice(scaffold, list(helper)))] == [("h", False)]
