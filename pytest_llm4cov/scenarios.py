@@ -411,8 +411,22 @@ def scenario_results(notes: Iterable[str]) -> dict[str, str]:
 
 
 def merge(kept: Sequence[Scenario], new: Sequence[Scenario]) -> list[Scenario]:
-    """Kept pieces then new ones; a new scenario whose name is taken gets a numbered name."""
+    """Kept pieces then new ones; a new scenario whose name is taken gets a numbered name. So does a new
+    helper function whose name a kept one has, and the new pieces call it by that name: defined again
+    under the same name it would replace the helper the kept scenarios ran with (seen: a student's new
+    ``start`` helper made its earlier scenario, which had run clean, raise)."""
     taken = {p.name for p in kept}
+    renames: dict[str, str] = {}
+    for piece in new:
+        if not piece.runs and piece.name.isidentifier() and piece.name in taken and piece.name not in renames:
+            n = 2
+            while f"{piece.name}_{n}" in taken or f"{piece.name}_{n}" in {q.name for q in new}:
+                n += 1
+            renames[piece.name] = f"{piece.name}_{n}"
+    if renames:
+        pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in renames) + r")\b")  # not `tb.start`
+        new = [Scenario(renames.get(p.name, p.name), pattern.sub(lambda m: renames[m.group(1)], p.source), p.runs)
+               for p in new]
     out = list(kept)
     for piece in new:
         if piece.runs and piece.name in taken:

@@ -134,7 +134,7 @@ class HybridPolicy(Policy):
         scenario_fixes = list(parsed.fixes)
         old = {p.name for p in kept}
         constants = rtl_constants(design)
-        pieces = _repair_for_design(design, merge(kept, parsed.pieces), old, scenario_fixes)  # merged names
+        pieces = _repair_for_design(design, merge(kept, parsed.pieces), kept, scenario_fixes)  # merged names
         merged, unloadable = loadable(pieces, scaffold.testbench.source, constants)
         problems = [*parsed.problems, *unloadable]
         spliced = splice(scaffold.testbench.source, merged, constants=constants, cycles=cycles)
@@ -162,7 +162,7 @@ class HybridPolicy(Policy):
         return Proposal(Testbench(fixed.source, scaffold.testbench.module), raw_text=text or "", info=info)
 
 
-def _repair_for_design(design: Design, pieces: Sequence[Scenario], kept: set[str], fixes: list[str]
+def _repair_for_design(design: Design, pieces: Sequence[Scenario], kept: Sequence[Scenario], fixes: list[str]
                        ) -> list[Scenario]:
     """The scenario fixes that need the design, on the pieces not ``kept`` from earlier steps (those ran):
     ``tb.set`` lines on names the scaffold cannot drive (outputs, internal signals, the clock; each raises
@@ -173,9 +173,10 @@ def _repair_for_design(design: Design, pieces: Sequence[Scenario], kept: set[str
     outputs = [p.name for p in iface.outputs]
     ports = [p.name for p in iface.ports]
     assigned = {a for p in pieces for a in tb_attributes_assigned(p.source)}
+    earlier = {id(p) for p in kept}  # by identity: a new helper may share a kept one's name
     out = []
     for piece in pieces:
-        if piece.name in kept:
+        if id(piece) in earlier:
             out.append(piece)
             continue
         source = drop_undrivable_sets(piece.source, piece.name, drivable, outputs, fixes)

@@ -188,3 +188,18 @@ def test_pieces_whose_load_time_code_needs_undefined_names_are_dropped():
         "nothing defines it",
         "dropped `class Seq:`: it needs `MISSING` when the testbench loads, and nothing defines it",
     ]
+
+
+def test_a_new_helper_with_a_kept_helpers_name_does_not_replace_it():
+    """Seen with the stage-4 student: its new `start` helper, defined again under the kept one's name, made the
+    earlier scenario that had run clean raise. The new helper and the new pieces' calls get a numbered name."""
+    kept = [Scenario("start", "async def start(tb):\n    tb.set('a', 1)", False),
+            Scenario("scenario_a", "async def scenario_a(tb, dut):\n    await start(tb)", True)]
+    new = [Scenario("start", "async def start(tb):\n    tb.set('b', 1)", False),
+           Scenario("scenario_b", "async def scenario_b(tb, dut):\n    await start(tb)\n    x = tb.start", True)]
+    merged = merge(kept, new)
+    assert [p.name for p in merged] == ["start", "scenario_a", "start_2", "scenario_b"]
+    assert merged[1].source.endswith("await start(tb)")
+    assert merged[2].source.startswith("async def start_2(tb):")
+    assert merged[3].source.endswith("await start_2(tb)\n    x = tb.start")
+    assert merge(kept, []) == kept
