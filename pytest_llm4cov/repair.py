@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pytest_llm4cov.response import COCOTB_NAMES
-from pytest_llm4cov.scenario_repair import drivable_names
+from pytest_llm4cov.scenario_repair import drivable_names, set_call_target
 
 if TYPE_CHECKING:
     from pytest_llm4cov.design import Design
@@ -212,23 +212,13 @@ def _check_driven_names(tree: ast.AST, inputs: Iterable[str], findings: list[str
         return
     seen: set[str] = set()
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "set"
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "tb"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            name = node.args[0].value
-            if name not in known and name not in seen:
-                seen.add(name)
-                findings.append(
-                    f"line {node.lineno}: `tb.set({name!r}, ...)` drives no input of the design "
-                    f"(inputs: {', '.join(sorted(known))})"
-                )
+        name = set_call_target(node)
+        if name is not None and name not in known and name not in seen:
+            seen.add(name)
+            findings.append(
+                f"line {getattr(node, 'lineno', 0)}: `tb.set({name!r}, ...)` drives no input of the design "
+                f"(inputs: {', '.join(sorted(known))})"
+            )
 
 
 def _check_undefined(tree: ast.AST, findings: list[str]) -> None:

@@ -42,11 +42,26 @@ def _parses(text: str) -> bool:
 
 def add_tb_parameter(node: ast.AsyncFunctionDef, name: str, source: str, fixes: list[str]) -> str:
     """A scenario that uses ``tb`` without taking it (``async def scenario_x(dut):``) gets it as its first
-    parameter: the harness passes what the signature asks for, so the body would raise NameError."""
+    parameter: the harness passes what the signature asks for, so the body would raise NameError. When the
+    signature has one required parameter the body never uses (``(tbl, dut)`` with a body on ``tb``), that
+    parameter is renamed instead: added beside it, it would be left unfilled and the call raise TypeError."""
     params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
     uses_tb = any(isinstance(n, ast.Name) and n.id == "tb" for n in ast.walk(node))
     if "tb" in params or not uses_tb or node.args.vararg or node.args.kwarg:
         return source
+    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    positional = [*node.args.posonlyargs, *node.args.args]
+    required = [a.arg for a in positional[: len(positional) - len(node.args.defaults)]]
+    unused = [p for p in required if p != "dut" and p not in used]
+    if len(unused) == 1:
+        head = re.compile(rf"\bdef\s+{re.escape(name)}\s*\((.*?)\)", re.S)
+        match = head.search(source)
+        if match:
+            args = re.sub(rf"\b{re.escape(unused[0])}\b", "tb", match.group(1), count=1)
+            fixed = source[: match.start(1)] + args + source[match.end(1):]
+            if _parses(fixed):
+                fixes.append(f"`{name}` used `tb` but took `{unused[0]}`, which it never used: renamed it `tb`")
+                return fixed
     fixed = re.sub(rf"\bdef\s+{re.escape(name)}\s*\(\s*", f"def {name}(tb, " if params else f"def {name}(tb", source,
                    count=1)
     fixes.append(f"`{name}` used `tb` without taking it: added the parameter (`async def {name}(tb, dut):`)")
@@ -182,13 +197,17 @@ def drop_undrivable_sets(source: str, name: str, drivable: Iterable[str], output
 
 
 def _set_target(stmt: ast.stmt) -> str | None:
-    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    return set_call_target(stmt.value) if isinstance(stmt, ast.Expr) else None
+
+
+def set_call_target(node: ast.AST) -> str | None:
+    """``x`` for a ``tb.set("x", ...)`` call (the scaffold's one driver), else None."""
     if (
-        isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "set"
-        and isinstance(call.func.value, ast.Name) and call.func.value.id == "tb"
-        and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set"
+        and isinstance(node.func.value, ast.Name) and node.func.value.id == "tb"
+        and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
     ):
-        return call.args[0].value
+        return node.args[0].value
     return None
 
 

@@ -15,6 +15,17 @@ def test_missing_tb_parameter_is_added():
     compile(piece.source, "<scenario>", "exec")
 
 
+def test_an_unused_parameter_is_renamed_tb_rather_than_left_unfilled():
+    """The 1.5B teacher on cam_lookup: ``(tbl, dut)`` with a body on ``tb``. Adding ``tb`` beside ``tbl`` left
+    ``tbl`` for the harness to fill with nothing (TypeError); the unused name becomes ``tb`` instead."""
+    reply = "```python\nasync def scenario_hit(tbl, dut):\n    tb.set(\"lk_en\", 1)\n    await tb.step(2)\n```"
+    parsed = parse_scenarios(reply)
+    assert parsed.pieces[0].source.startswith("async def scenario_hit(tb, dut):")
+    assert any("renamed it `tb`" in f for f in parsed.fixes)
+    used = "```python\nasync def scenario_two(bench, dut):\n    bench.go = 1\n    await tb.step(2)\n```"
+    assert parse_scenarios(used).pieces[0].source.startswith("async def scenario_two(tb, bench, dut):")
+
+
 def test_no_parameters_at_all():
     parsed = parse_scenarios("```python\nasync def scenario_idle():\n    await tb.step(1)\n```")
     assert parsed.pieces[0].source.startswith("async def scenario_idle(tb):")
