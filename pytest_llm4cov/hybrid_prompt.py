@@ -70,9 +70,25 @@ def _some_value(port: Port) -> int:
     return 1 if port.width == 1 else min(3, (1 << port.width) - 1)
 
 
+#: A packed struct input lists at most this many fields in the interface.
+SHOWN_FIELDS = 16
+
+
+def _fields(port: Port) -> str:
+    if not port.fields:
+        return ""
+    shown = [f"`{name}` [{hi}:{lo}]" if hi != lo else f"`{name}` [{hi}]" for name, hi, lo in port.fields[:SHOWN_FIELDS]]
+    more = f", ... {len(port.fields) - SHOWN_FIELDS} more" if len(port.fields) > SHOWN_FIELDS else ""
+    first = port.fields[0][0]
+    return f"; a packed struct, set one field with `tb.set(\"{port.name}.{first}\", v)`: {', '.join(shown)}{more}"
+
+
 def hybrid_interface(iface: DesignInterface) -> str:
     def ports(items: Sequence[Port]) -> str:
-        return ", ".join(f"`{p.name}` ({p.width} bit{'s' if p.width != 1 else ''})" for p in items) or "none"
+        return ", ".join(
+            f"`{p.name}` ({p.width} bit{'s' if p.width != 1 else ''}{_fields(p) if p.direction == 'input' else ''})"
+            for p in items
+        ) or "none"
 
     handled = [x for x in (iface.clock, iface.reset.name if iface.reset else None) if x]
     lines = [f"- handled by the testbench: {', '.join(f'`{x}`' for x in handled)}" if handled else "- no clock, no reset"]

@@ -33,6 +33,8 @@ class Port:
     width: int  # all bits of the port, an unpacked array's elements together
     signed: bool = False
     elements: int = 1  # more than 1: an unpacked array (a testbench drives each element)
+    #: A packed struct's fields, ``(name, msb, lsb)`` in the port's bits, a nested struct's as ``outer.inner``.
+    fields: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def max_value(self) -> int:
@@ -102,7 +104,8 @@ class DesignInterface:
             "sources": list(self.sources),
             "ports": [
                 {"name": p.name, "direction": p.direction, "width": p.width, "signed": p.signed,
-                 **({"elements": p.elements} if p.elements > 1 else {})}
+                 **({"elements": p.elements} if p.elements > 1 else {}),
+                 **({"fields": [list(f) for f in p.fields]} if p.fields else {})}
                 for p in self.ports
             ],
             "parameters": {p.name: p.value for p in self.parameters if not p.local},
@@ -182,7 +185,25 @@ def _port(symbol) -> Port:
             elements *= kind.fixedRange.width
             kind = kind.arrayElementType
         return Port(symbol.name, _direction(symbol), int(symbol.type.bitstreamWidth), bool(kind.isSigned), elements)
-    return Port(symbol.name, _direction(symbol), int(kind.bitWidth), bool(kind.isSigned))
+    return Port(symbol.name, _direction(symbol), int(kind.bitWidth), bool(kind.isSigned), fields=_struct_fields(kind))
+
+
+def _struct_fields(kind, prefix: str = "", offset: int = 0) -> tuple[tuple[str, int, int], ...]:
+    """A packed struct's fields by bit position: a scenario sets ``ctrl_i.prediv`` rather than packing the
+    struct by hand (OpenTitan's ports are such structs). Empty for any other type, a packed union included."""
+    kind = kind.canonicalType
+    if not str(kind.kind).endswith("PackedStructType"):
+        return ()
+    out: list[tuple[str, int, int]] = []
+    for member in kind:
+        if "Field" not in str(member.kind):
+            continue
+        lsb = offset + int(member.bitOffset)
+        width = int(member.type.bitWidth)
+        name = f"{prefix}{member.name}"
+        out.append((name, lsb + width - 1, lsb))
+        out.extend(_struct_fields(member.type, f"{name}.", lsb))
+    return tuple(out)
 
 
 def elaborate(

@@ -201,13 +201,14 @@ def _set_target(stmt: ast.stmt) -> str | None:
 
 
 def set_call_target(node: ast.AST) -> str | None:
-    """``x`` for a ``tb.set("x", ...)`` call (the scaffold's one driver), else None."""
+    """``x`` for a ``tb.set("x", ...)``, ``tb.set("x[7:4]", ...)`` or ``tb.set("x.field", ...)`` call (the
+    scaffold's one driver), else None."""
     if (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set"
         and isinstance(node.func.value, ast.Name) and node.func.value.id == "tb"
         and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
     ):
-        return node.args[0].value
+        return re.split(r"[\[.]", node.args[0].value, maxsplit=1)[0].strip()
     return None
 
 
@@ -277,6 +278,61 @@ def handles_through_tb(source: str, name: str, ports: Iterable[str], fixes: list
     fixes.append(f"`{name}`: {names}: the design's signals, not the harness's: wrote `tb.dut.<name>` (drive "
                  "inputs with `tb.set`, read with `tb.read`)")
     return fixed
+
+
+def struct_fields_through_tb(source: str, name: str, fields: Iterable[str], fixes: list[str]) -> str:
+    """``dut.ctrl_i.prediv.value = v`` where ``ctrl_i`` is a packed struct input with that field ->
+    ``tb.set("ctrl_i.prediv", v)``: cocotb has no handle for a packed struct's fields (AttributeError), the
+    harness sets them by bit position. The 1.5B wrote exactly this on OpenTitan's pattgen."""
+    known = set(fields)
+    if not known:
+        return source
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source
+    lines = _lines(source)
+    done: set[str] = set()
+    for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.Assign)), key=lambda n: -n.lineno):
+        path = _dut_path(node.targets[0]) if len(node.targets) == 1 else None
+        if (path is None or path not in known or node.lineno != node.end_lineno
+                or not isinstance(node.targets[0], ast.Attribute)):
+            continue
+        text = lines[node.lineno - 1]
+        head = text.encode()[: node.col_offset].decode(errors="ignore")
+        tail = text.encode()[node.end_col_offset or 0:].decode(errors="ignore").rstrip("\r\n")
+        if head.strip() or (tail.strip() and not tail.lstrip().startswith("#")):
+            continue  # shares its line with another statement: left as written
+        value = ast.get_source_segment(source, node.value)
+        if value is None:
+            continue
+        lines[node.lineno - 1] = f'{head}tb.set("{path}", {value}){tail}\n'
+        done.add(path)
+    fixed = "".join(lines)
+    if not done or not _parses(fixed):
+        return source
+    names = ", ".join(f"`{f}`" for f in sorted(done))
+    fixes.append(f"`{name}`: {names}: a packed struct's fields have no handle of their own: wrote "
+                 f"`tb.set(\"port.field\", v)`")
+    return fixed
+
+
+def _dut_path(target: ast.expr) -> str | None:
+    """``dut.a.b.value`` or ``tb.dut.a.b.value`` -> ``"a.b"``; None for anything else."""
+    if not (isinstance(target, ast.Attribute) and target.attr == "value"):
+        return None
+    parts: list[str] = []
+    node = target.value
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id == "dut":
+        pass
+    elif isinstance(node, ast.Name) and node.id == "tb" and parts and parts[-1] == "dut":
+        parts.pop()
+    else:
+        return None
+    return ".".join(reversed(parts)) if len(parts) >= 2 else None
 
 
 def tb_attributes_assigned(source: str) -> set[str]:

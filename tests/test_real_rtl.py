@@ -65,6 +65,10 @@ def test_builtin_testbench_builds_and_drives_array_ports(evaluator):
     uncovered = {p.comment for p in obs.uncovered() if p.metric == "toggle"}
     # both elements of the array input were driven, so both lanes' sums moved
     assert not any(d.startswith(("lanes_i[0][0]", "lanes_i[1][0]", "sums_o[1][0]")) for d in uncovered), uncovered
+    # the array input's functional bins (0 and all ones over both elements) are read as one packed value:
+    # read as int() of the array, it was always unknown and the bins could never be hit
+    lanes = [b for b in obs.functional.bins if b.point.endswith(".in_lanes_i")]
+    assert lanes and all(b.hit for b in lanes), lanes
 
 
 def test_functions_nothing_calls_are_proven_unreachable():
@@ -153,3 +157,61 @@ def test_calls_in_generate_branches_not_built_do_not_count(tmp_path):
         "unreachable: inv() is never called by the design"
     ]
     assert extract_interface([tmp_path], parameters={"Inv": 1}).unreachable == ()
+
+
+STRUCT_RTL = """package cfg_pkg;
+  typedef struct packed { logic [3:0] lo; logic hi; } pair_t;
+  typedef struct packed { logic enable; logic [7:0] div; pair_t pair; } ctrl_t;
+endpackage
+
+module ctrl_top import cfg_pkg::*; (
+  input  logic  clk_i,
+  input  logic  rst_ni,
+  input  ctrl_t ctrl_i,
+  output logic  [7:0] div_o
+);
+  always_ff @(posedge clk_i or negedge rst_ni)
+    if (!rst_ni) div_o <= '0;
+    else if (ctrl_i.enable) div_o <= ctrl_i.div;
+endmodule
+"""
+
+
+def test_packed_struct_ports_list_their_fields_by_bit_position(tmp_path):
+    """OpenTitan's ports are packed structs: a scenario sets ``ctrl_i.div`` instead of packing bits by hand."""
+    (tmp_path / "ctrl_top.sv").write_text(STRUCT_RTL)
+    iface = extract_interface([tmp_path])
+    ctrl = iface.port("ctrl_i")
+    assert ctrl.width == 14
+    assert ctrl.fields == (("enable", 13, 13), ("div", 12, 5), ("pair", 4, 0), ("pair.lo", 4, 1), ("pair.hi", 0, 0))
+    assert iface.port("div_o").fields == ()
+
+
+@pytest.mark.simulator
+def test_a_scenario_sets_and_reads_struct_fields(tmp_path, evaluator):
+    from pytest_llm4cov.observation import Outcome
+    from pytest_llm4cov.policy.hybrid import HybridPolicy
+    from pytest_llm4cov.policy.scripted import ScriptedPolicy
+    from pytest_llm4cov.scenarios import scenario_results
+    from pytest_llm4cov.state import State
+
+    (tmp_path / "ctrl_top.sv").write_text(STRUCT_RTL)
+    design = load_design(tmp_path)
+    reply = '''```python
+async def scenario_fields(tb, dut):
+    """a field by name, one written the way models write it (repaired), the rest kept"""
+    tb.set("ctrl_i.div", 0xA5)
+    tb.set("ctrl_i.enable", 1)
+    dut.ctrl_i.pair.hi.value = 1
+    await tb.step(2)
+    assert tb.read("ctrl_i.div") == 0xA5 and tb.read("ctrl_i.pair.hi") == 1, tb.read("ctrl_i")
+    assert tb.read("ctrl_i") == (1 << 13) | (0xA5 << 5) | 1, tb.read("ctrl_i")
+    assert tb.read("div_o") == 0xA5, tb.read("div_o")
+```'''
+    policy = HybridPolicy(ScriptedPolicy([reply]), max_tokens=512)
+    first = policy.propose(State(design), 0).testbench
+    before = evaluator.evaluate(design.build, first)
+    tb = policy.propose(State(design, first, before, step=0), 1).testbench
+    obs = evaluator.evaluate(design.build, tb)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    assert scenario_results(obs.notes) == {"scenario_fields": "ok"}, obs.notes

@@ -184,6 +184,7 @@ def render(design: Design, plan: Plan, policy: str, step: int) -> Testbench:
         "RESET_ACTIVE": str(reset.asserted if reset else 1),
         "INPUTS": _literal(inputs),
         "OUTPUTS": _literal([p.name for p in iface.outputs]),
+        "FIELDS": _literal({f"{p.name}.{name}": (hi, lo) for p in iface.inputs for name, hi, lo in p.fields}),
         "INTERESTING": interesting,
         "MIRRORS": _literal(plan.mirrors),
         "RULES": rules,

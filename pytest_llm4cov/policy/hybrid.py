@@ -27,6 +27,7 @@ from pytest_llm4cov.scenario_repair import (
     drivable_names,
     drop_undrivable_sets,
     handles_through_tb,
+    struct_fields_through_tb,
     tb_attributes_assigned,
 )
 from pytest_llm4cov.scenarios import (
@@ -166,12 +167,13 @@ def _repair_for_design(design: Design, pieces: Sequence[Scenario], kept: Sequenc
                        ) -> list[Scenario]:
     """The scenario fixes that need the design, on the pieces not ``kept`` from earlier steps (those ran):
     ``tb.set`` lines on names the scaffold cannot drive (outputs, internal signals, the clock; each raises
-    and would stop its scenario there) are dropped, and ``tb.<port>`` (the harness taken for the DUT)
-    becomes ``tb.dut.<port>``."""
+    and would stop its scenario there) are dropped, ``tb.<port>`` (the harness taken for the DUT)
+    becomes ``tb.dut.<port>``, and ``dut.<struct>.<field>.value = v`` becomes ``tb.set("<struct>.<field>", v)``."""
     iface = design.interface
     drivable = drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None)
     outputs = [p.name for p in iface.outputs]
     ports = [p.name for p in iface.ports]
+    fields = [f"{p.name}.{f[0]}" for p in iface.data_inputs for f in p.fields]
     assigned = {a for p in pieces for a in tb_attributes_assigned(p.source)}
     earlier = {id(p) for p in kept}  # by identity: a new helper may share a kept one's name
     out = []
@@ -181,6 +183,7 @@ def _repair_for_design(design: Design, pieces: Sequence[Scenario], kept: Sequenc
             continue
         source = drop_undrivable_sets(piece.source, piece.name, drivable, outputs, fixes)
         source = handles_through_tb(source, piece.name, ports, fixes, assigned)
+        source = struct_fields_through_tb(source, piece.name, fields, fixes)
         out.append(piece if source == piece.source else Scenario(piece.name, source, piece.runs))
     return out
 

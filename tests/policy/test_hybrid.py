@@ -247,3 +247,48 @@ def test_the_students_mistakes_are_repaired_into_scenarios_that_run(combo_lock, 
     obs2 = evaluator.evaluate(combo_lock.build, step2.testbench)
     assert scenario_results(obs2.notes) == {"scenario_clear": "ok", "scenario_open_lock": "ok"}, obs2.notes
     assert obs2.score > before.score
+
+
+# Bit selects: a decoder's fields written as the RTL compares them, the other bits kept.
+BIT_SELECTS = '''```python
+async def scenario_fields(tb, dut):
+    """the other bits stay as they were"""
+    tb.set("keys", 0x400)
+    tb.set("keys[4]", 1)
+    await tb.step(1)
+    assert tb.read("keys") == 0x410, tb.read("keys")
+    tb.set("keys[7:4]", 0b1000)
+    await tb.step(1)
+    assert tb.read("keys") == 0x480, tb.read("keys")
+    tb.set("keys", 0)
+
+
+async def scenario_open_by_bits(tb, dut):
+    """lock_fsm.v:78: the code typed one key bit at a time"""
+    for key in (4, 7, 1, 9):
+        tb.set(f"keys[{key}]", 1)
+        await tb.step(24)
+        tb.set(f"keys[{key}]", 0)
+        await tb.step(24)
+    assert tb.read("unlocked") == 1
+
+
+async def scenario_past_the_port(tb, dut):
+    """keys has 11 bits"""
+    tb.set("keys[11]", 1)
+```'''
+
+
+def test_a_scenario_drives_bit_selects_of_an_input(combo_lock, evaluator):
+    from pytest_llm4cov.state import State
+
+    policy = HybridPolicy(ScriptedPolicy([BIT_SELECTS]), max_tokens=512)
+    first = policy.propose(State(combo_lock), 0).testbench
+    before = evaluator.evaluate(combo_lock.build, first)
+    tb = policy.propose(State(combo_lock, first, before, step=0), 1).testbench
+    obs = evaluator.evaluate(combo_lock.build, tb)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    results = scenario_results(obs.notes)
+    assert results["scenario_fields"] == "ok" and results["scenario_open_by_bits"] == "ok", results
+    assert results["scenario_past_the_port"].startswith("ValueError") and "past the 11 bits" in results[
+        "scenario_past_the_port"], results

@@ -127,6 +127,16 @@ def test_set_on_an_output_or_internal_signal_is_dropped_and_named():
     assert drop_undrivable_sets("def broken(:\n", "x", [], [], fixes) == "def broken(:\n"
 
 
+def test_a_bit_select_counts_as_its_port():
+    from pytest_llm4cov.scenario_repair import drop_undrivable_sets
+
+    source = "async def scenario_s(tb, dut):\n    tb.set('keys[4]', 1)\n    tb.set('digits[1:0]', 3)\n"
+    fixes: list[str] = []
+    fixed = drop_undrivable_sets(source, "scenario_s", ["keys"], ["digits"], fixes)
+    assert fixed == "async def scenario_s(tb, dut):\n    tb.set('keys[4]', 1)\n"
+    assert len(fixes) == 1 and "`digits` is an output" in fixes[0]
+
+
 def test_a_design_signal_taken_from_tb_is_reached_through_tb_dut():
     """Seen with the base 0.5B on combo_lock (``keys = tb.keys.value``: AttributeError) and the stage-2 student
     (``RisingEdge(tb.clk)``). The harness's own names are left alone, whatever the design calls its signals."""
@@ -167,3 +177,30 @@ def test_review_cases_stay_valid_and_idempotent():
                 "from cocotb.triggers import FallingEdge, Timer\n\n\nclass TB:\n    pass\n")
     helper = parse_scenarios("```python\nasync def h(tb, dut):\n    await tb.step(1)\n```", promote=False).pieces
     assert [(p.name, p.runs) for p in pieces_of(splice(scaffold, list(helper)))] == [("h", False)]
+
+
+def test_a_packed_struct_field_assigned_on_dut_is_set_through_tb():
+    """The 1.5B on OpenTitan's pattgen: ``dut.ctrl_i.prediv.value = v`` raised AttributeError (a packed struct's
+    fields have no handle); the harness sets a field by its bits."""
+    from pytest_llm4cov.scenario_repair import struct_fields_through_tb
+
+    source = (
+        "async def scenario_x(tb, dut):\n"
+        "    dut.ctrl_i.prediv.value = 0xFFFF  # slow\n"
+        "    tb.dut.ctrl_i.enable.value = 1\n"
+        "    dut.ctrl_i.value = 3\n"
+        "    dut.ctrl_i.len.value = 2; x = 1\n"
+        "    dut.ctrl_i.nope.value = 1\n"
+    )
+    fixes: list[str] = []
+    fixed = struct_fields_through_tb(source, "scenario_x", ["ctrl_i.prediv", "ctrl_i.enable", "ctrl_i.len"], fixes)
+    assert fixed == (
+        "async def scenario_x(tb, dut):\n"
+        '    tb.set("ctrl_i.prediv", 0xFFFF)  # slow\n'
+        '    tb.set("ctrl_i.enable", 1)\n'
+        "    dut.ctrl_i.value = 3\n"
+        "    dut.ctrl_i.len.value = 2; x = 1\n"  # shares its line: left as written
+        "    dut.ctrl_i.nope.value = 1\n"  # no such field: left to raise
+    )
+    assert len(fixes) == 1 and "`ctrl_i.enable`, `ctrl_i.prediv`" in fixes[0]
+    assert struct_fields_through_tb(source, "scenario_x", [], fixes) == source

@@ -12,6 +12,7 @@ Edit freely: pytest-llm4cov never overwrites a testbench you changed; it writes 
 """
 
 import random
+import re
 
 import cocotb
 from cocotb.clock import Clock
@@ -27,6 +28,8 @@ INPUTS = {{INPUTS}}  # data inputs and their widths
 # Inputs the verification IP drives during test_coverage_closure (VIP below): a scenario may drive them.
 VIP_INPUTS = {{VIP_INPUTS}}
 OUTPUTS = {{OUTPUTS}}
+# Packed struct inputs' fields: "port.field" -> (msb, lsb), for tb.set("ctrl_i.prediv", v).
+FIELDS = {{FIELDS}}
 # Values the RTL compares each input against: magic values, case items, boundaries.
 INTERESTING = {{INTERESTING}}
 # Internal signals the RTL compares inputs with: their run-time value is copied onto the input.
@@ -92,6 +95,33 @@ def drive(handle, value, width):
         handle.value = value & ((1 << width) - 1)
 
 
+def bit_select(name):
+    """``"instr_i[15:13]"`` -> ("instr_i", 15, 13); ``"en[2]"`` -> ("en", 2, 2); ``"en"`` -> ("en", None, None);
+    a struct field ``"ctrl_i.prediv"`` -> ("ctrl_i", 111, 80), its bits from FIELDS."""
+    if name in FIELDS:
+        return (name.split(".", 1)[0], *FIELDS[name])
+    match = re.fullmatch(r"\s*(\w+)\s*\[\s*(\d+)\s*(?::\s*(\d+)\s*)?\]\s*", name)
+    if not match:
+        return name, None, None
+    a = int(match.group(2))
+    b = int(match.group(3)) if match.group(3) is not None else a
+    return match.group(1), max(a, b), min(a, b)
+
+
+def packed(handle):
+    """A signal's value and width; an unpacked array's elements packed lowest first, as ``drive`` takes them
+    (``int()`` of the array itself raises, so its functional bins could never be hit)."""
+    if isinstance(handle, ArrayObject):
+        value = width = 0
+        for element in handle:
+            v, w = packed(element)
+            value |= v << width
+            width += w
+        return value, width
+    v = handle.value
+    return int(v), len(v) if hasattr(v, "__len__") else 1
+
+
 def port_values(handle):
     """A port's values: one, or one per element of an unpacked array."""
     if isinstance(handle, ArrayObject):
@@ -107,22 +137,45 @@ class TB:
         self.quiet = False  # a hold phase keeps the inputs still: the verification IP (VIP) idles too
         self.vip = False  # True once the VIP drives VIP_INPUTS; until then they are driven like INPUTS
         self.last = {}  # the TRACKED signals at the previous sample; empty after a reset or a long wait
+        self.written = {}  # each input's last value from set(): a write shows on the DUT only after the step
         if CLOCK:
             cocotb.start_soon(Clock(getattr(dut, CLOCK), 10, unit="ns").start())
 
     def set(self, name, value):
-        if name == RESET:  # a scenario may pulse the reset itself, e.g. with an enable held
-            getattr(self.dut, name).value = int(value) & 1
+        """Drive an input; ``"instr_i[15:13]"`` or ``"instr_i[12]"`` drives those bits alone, the rest as they were
+        (a decoder's fields written as the RTL compares them, no shifting and masking by hand)."""
+        port, hi, lo = bit_select(name)
+        if port == RESET:  # a scenario may pulse the reset itself, e.g. with an enable held
+            getattr(self.dut, port).value = int(value) & 1
             return
-        if name not in INPUTS and name not in VIP_INPUTS:  # an output or internal signal: said plainly
+        if port not in INPUTS and port not in VIP_INPUTS:  # an output or internal signal: said plainly
             raise ValueError(f"tb.set({name!r}): not an input (inputs: {', '.join([*INPUTS, *VIP_INPUTS])}); "
                              "read outputs and internal signals with tb.read")
-        drive(getattr(self.dut, name), int(value), INPUTS[name] if name in INPUTS else VIP_INPUTS[name])
+        width = INPUTS[port] if port in INPUTS else VIP_INPUTS[port]
+        value = int(value)
+        if hi is not None:
+            if hi >= width:
+                raise ValueError(f"tb.set({name!r}): bit {hi} is past the {width} bits of {port}")
+            mask = ((1 << (hi - lo + 1)) - 1) << lo
+            value = (self.driven(port) & ~mask) | ((value << lo) & mask)
+        self.written[port] = value & ((1 << width) - 1)
+        drive(getattr(self.dut, port), value, width)
+
+    def driven(self, port):
+        """An input's value as last set (two fields set in one step both stay), else as the DUT shows it."""
+        if port in self.written:
+            return self.written[port]
+        try:
+            return packed(getattr(self.dut, port))[0]
+        except (ValueError, TypeError):
+            return 0
 
     def read(self, name):
         """An internal signal's value, or None when it is missing or not a known value."""
+        port, hi, lo = bit_select(name) if name in FIELDS else (name, None, None)
         try:
-            return int(getattr(self.dut, name).value)
+            value = packed(getattr(self.dut, port))[0]
+            return value if hi is None else (value >> lo) & ((1 << (hi - lo + 1)) - 1)
         except (AttributeError, ValueError, TypeError):
             return None
 
