@@ -25,10 +25,11 @@ from pytest_llm4cov.design import Design
 from pytest_llm4cov.functional import feedback_block, without_coverage_section
 from pytest_llm4cov.interface import DesignInterface, Port
 from pytest_llm4cov.observation import Observation, Outcome
+from pytest_llm4cov.path_conditions import conditions_at
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-PROMPT_VERSION = "llm4cov-prompt/3"  # 3: the hybrid contract names tb.reset(fill="keep")
+PROMPT_VERSION = "llm4cov-prompt/4"  # 4: tb.set("x[hi:lo]", v), struct fields, "reached when" conditions; 3: tb.reset(fill="keep")
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]
@@ -283,6 +284,9 @@ class UncoveredGroup:
     source: str
     points: tuple[CoveragePoint, ...]
     value: float  # the score this line's points would add if all were covered
+    #: The enclosing if/case conditions that lead to the line (``path_conditions``), for line, branch and
+    #: expression points; toggles have none.
+    conditions: tuple[str, ...] = ()
 
 
 def group_uncovered(obs: Observation, design: Design) -> list[UncoveredGroup]:
@@ -300,10 +304,15 @@ def group_uncovered(obs: Observation, design: Design) -> list[UncoveredGroup]:
     for p in obs.uncovered():
         by_line.setdefault((p.file, p.line), []).append(p)
     groups = []
+    texts = design.rtl_text
+    skip = frozenset([design.interface.reset.name] if design.interface.reset else [])
     for (file, line), points in by_line.items():
         value = sum(1.0 / (n_metrics * max(1, totals.get(p.metric, 1))) for p in points)
         src = rep.source_line(points[0])
-        groups.append(UncoveredGroup(_relpath(file, design), line, src, tuple(points), value))
+        rel = _relpath(file, design)
+        control = any(p.metric in ("line", "branch", "expr") for p in points) and rel in texts
+        conditions = tuple(conditions_at(texts[rel], line, skip)) if control else ()
+        groups.append(UncoveredGroup(rel, line, src, tuple(points), value, conditions))
     groups.sort(key=lambda g: (-g.value, g.file, g.line))
     return groups
 
@@ -324,7 +333,8 @@ def _describe_group(g: UncoveredGroup, per_group: int) -> str:
         more = f", ... {len(items) - len(listed)} more" if len(items) > len(listed) else ""
         parts.append(f"{metric}: " + ", ".join(listed) + more if listed else f"{metric}: {len(items)} points")
     source = f" `{g.source}`" if g.source else ""
-    return f"- {g.file}:{g.line}{source} -- " + "; ".join(parts)
+    under = f" -- reached when: {', '.join(f'`{c}`' for c in g.conditions)}" if g.conditions else ""
+    return f"- {g.file}:{g.line}{source} -- " + "; ".join(parts) + under
 
 
 def _uncovered_text(groups: Sequence[UncoveredGroup], limit: int, per_group: int) -> tuple[str, str | None]:
