@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import DESIGNS
@@ -292,3 +294,22 @@ def test_a_scenario_drives_bit_selects_of_an_input(combo_lock, evaluator):
     assert results["scenario_fields"] == "ok" and results["scenario_open_by_bits"] == "ok", results
     assert results["scenario_past_the_port"].startswith("ValueError") and "past the 11 bits" in results[
         "scenario_past_the_port"], results
+
+
+@pytest.mark.parametrize("name", ["combo_lock", "alu8"])
+def test_the_system_prompts_example_scenario_runs(name, evaluator):
+    """The example the models copy (bit selects included) is a scenario the harness runs clean."""
+    from pytest_llm4cov.design import load_design
+    from pytest_llm4cov.hybrid_prompt import example_scenario
+    from pytest_llm4cov.state import State
+
+    design = load_design(DESIGNS / name)
+    example = example_scenario(design.interface)
+    assert re.search(r'tb\.set\("\w+\[\d+:\d+\]", ', example), example  # it shows a bit select
+    policy = HybridPolicy(ScriptedPolicy([f"```python\n{example}\n```"]), max_tokens=512)
+    first = policy.propose(State(design), 0).testbench
+    before = evaluator.evaluate(design.build, first)
+    tb = policy.propose(State(design, first, before, step=0), 1).testbench
+    obs = evaluator.evaluate(design.build, tb)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    assert scenario_results(obs.notes) == {"scenario_example": "ok"}, obs.notes
