@@ -69,8 +69,7 @@ def _part_of(data: Sequence[Port]) -> str:
     struct's first field, else the top two bits of the widest input of 4 bits or more; "" when none."""
     struct = next((p for p in data if p.fields), None)
     if struct is not None:
-        name, hi, lo = struct.fields[0]
-        return f'    tb.set("{struct.name}.{name}", {min(1, (1 << (hi - lo + 1)) - 1)})  # one field, the others kept'
+        return f'    tb.set("{struct.name}.{struct.fields[0][0]}", 1)  # one field, the others kept'
     wide = max((p for p in data if p.width >= 4 and p.elements == 1), key=lambda p: p.width, default=None)
     if wide is None:
         return ""

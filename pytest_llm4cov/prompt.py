@@ -29,7 +29,9 @@ from pytest_llm4cov.path_conditions import conditions_at
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-PROMPT_VERSION = "llm4cov-prompt/5"  # 5: the example sets a bit select or a struct field; 4: tb.set("x[hi:lo]", v), struct fields, "reached when" conditions; 3: tb.reset(fill="keep")
+#: 5: the example sets a bit select or a struct field; 4: tb.set("x[hi:lo]", v), struct fields, "reached when"
+#: conditions; 3: tb.reset(fill="keep")
+PROMPT_VERSION = "llm4cov-prompt/5"
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]

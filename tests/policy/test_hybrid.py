@@ -313,3 +313,37 @@ def test_the_system_prompts_example_scenario_runs(name, evaluator):
     obs = evaluator.evaluate(design.build, tb)
     assert obs.outcome is Outcome.PASSED, obs.error
     assert scenario_results(obs.notes) == {"scenario_example": "ok"}, obs.notes
+
+
+# An internal unpacked array read through the harness: packed whole, or one element for a mirror.
+ARRAY_READS = '''```python
+async def scenario_array(tb, dut):
+    """cam_lookup's stored keys, key[0:7]"""
+    tb.set("wr_en", 1)
+    tb.set("wr_idx", 3)
+    tb.set("wr_key", 0x1234)
+    tb.set("wr_valid", 1)
+    await tb.step(1)
+    tb.set("wr_en", 0)
+    await tb.step(1)
+    whole = tb.read("key")
+    assert whole is not None and 0x1234 in [(whole >> (16 * k)) & 0xFFFF for k in range(8)], whole
+    picks = {tb.read_element("key") for _ in range(64)}
+    assert 0x1234 in picks and picks <= {0, 0x1234}, picks
+```'''
+
+
+def test_an_internal_array_reads_packed_or_one_element_at_a_time(evaluator):
+    """``int()`` of an unpacked array raises: read as unknown, the built-in's mirror of ``key[0:7]`` onto
+    ``lk_key`` never fired and the functional bins of array inputs could never be hit."""
+    from pytest_llm4cov.design import load_design
+    from pytest_llm4cov.state import State
+
+    design = load_design(DESIGNS / "cam_lookup")
+    policy = HybridPolicy(ScriptedPolicy([ARRAY_READS]), max_tokens=512)
+    first = policy.propose(State(design), 0).testbench
+    before = evaluator.evaluate(design.build, first)
+    tb = policy.propose(State(design, first, before, step=0), 1).testbench
+    obs = evaluator.evaluate(design.build, tb)
+    assert obs.outcome is Outcome.PASSED, obs.error
+    assert scenario_results(obs.notes) == {"scenario_array": "ok"}, obs.notes

@@ -144,7 +144,7 @@ class TB:
     def set(self, name, value):
         """Drive an input; ``"instr_i[15:13]"`` or ``"instr_i[12]"`` drives those bits alone, the rest as they were
         (a decoder's fields written as the RTL compares them, no shifting and masking by hand)."""
-        port, hi, lo = bit_select(name)
+        port, hi, lo = (name, None, None) if name in INPUTS else bit_select(name)  # the stimulus's calls: no parse
         if port == RESET:  # a scenario may pulse the reset itself, e.g. with an enable held
             getattr(self.dut, port).value = int(value) & 1
             return
@@ -178,6 +178,17 @@ class TB:
             return value if hi is None else (value >> lo) & ((1 << (hi - lo + 1)) - 1)
         except (AttributeError, ValueError, TypeError):
             return None
+
+    def read_element(self, name):
+        """An internal signal's value to copy onto an input; of an unpacked array (a memory, a CAM's stored
+        keys), one element's, picked at random: the input is compared with an element, not the whole array."""
+        handle = getattr(self.dut, name, None)
+        if isinstance(handle, ArrayObject):
+            try:
+                return packed(self.rng.choice(list(handle)))[0]
+            except (ValueError, TypeError, IndexError):
+                return None
+        return self.read(name)
 
     def sample_value(self, signals):
         if len(signals) == 1:
@@ -247,7 +258,7 @@ class TB:
         if r < bias and INTERESTING.get(name):
             return self.rng.choice(INTERESTING[name])
         if r < bias * 1.3 and MIRRORS.get(name):
-            mirrored = self.read(self.rng.choice(MIRRORS[name]))
+            mirrored = self.read_element(self.rng.choice(MIRRORS[name]))
             if mirrored is not None:
                 return mirrored
         if r < bias * 1.5:
@@ -264,7 +275,7 @@ class TB:
         for name, values in choices.items():
             if self.rng.random() < bias:
                 value = self.rng.choice(values)
-                value = self.read(value) if isinstance(value, str) else value
+                value = self.read_element(value) if isinstance(value, str) else value
                 if value is not None:
                     self.set(name, value)
 
