@@ -52,7 +52,7 @@ def conditions_at(text: str, line: int, skip: frozenset[str] = frozenset()) -> l
     point = offset + (len(body) - len(code)) + (skipped.end() if skipped else 0)
     try:
         root = _tree(text).root
-    except Exception:  # noqa: BLE001 - a file pyslang cannot read gives no hint, never an error
+    except Exception:  # a file pyslang cannot read gives no hint, never an error
         return []
     end = offset + len(body.rstrip())
 
