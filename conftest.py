@@ -130,3 +130,16 @@ def design_spec(name: str):
     folder = DESIGNS / name
     cfg = tomllib.loads((folder / "llm4cov.toml").read_text())
     return BuildSpec.of(rtl_files([folder]), cfg["top"], cfg.get("parameters"))
+
+
+def second_step(design, reply: str, evaluator):
+    """The hybrid policy's scaffold alone, then ``reply``'s scenarios spliced in and run: the second step's
+    observation (``scenario NAME ok`` / ``raised ...`` in its notes)."""
+    from pytest_llm4cov.policy.hybrid import HybridPolicy
+    from pytest_llm4cov.policy.scripted import ScriptedPolicy
+    from pytest_llm4cov.state import State
+
+    policy = HybridPolicy(ScriptedPolicy([reply]), max_tokens=512)
+    first = policy.propose(State(design), 0).testbench
+    before = evaluator.evaluate(design.build, first)
+    return evaluator.evaluate(design.build, policy.propose(State(design, first, before, step=0), 1).testbench)

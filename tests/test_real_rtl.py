@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TEST_DATA
+from conftest import TEST_DATA, second_step
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.design import load_design
 from pytest_llm4cov.interface import extract_interface
@@ -190,10 +190,7 @@ def test_packed_struct_ports_list_their_fields_by_bit_position(tmp_path):
 @pytest.mark.simulator
 def test_a_scenario_sets_and_reads_struct_fields(tmp_path, evaluator):
     from pytest_llm4cov.observation import Outcome
-    from pytest_llm4cov.policy.hybrid import HybridPolicy
-    from pytest_llm4cov.policy.scripted import ScriptedPolicy
     from pytest_llm4cov.scenarios import scenario_results
-    from pytest_llm4cov.state import State
 
     (tmp_path / "ctrl_top.sv").write_text(STRUCT_RTL)
     design = load_design(tmp_path)
@@ -208,10 +205,6 @@ async def scenario_fields(tb, dut):
     assert tb.read("ctrl_i") == (1 << 13) | (0xA5 << 5) | 1, tb.read("ctrl_i")
     assert tb.read("div_o") == 0xA5, tb.read("div_o")
 ```'''
-    policy = HybridPolicy(ScriptedPolicy([reply]), max_tokens=512)
-    first = policy.propose(State(design), 0).testbench
-    before = evaluator.evaluate(design.build, first)
-    tb = policy.propose(State(design, first, before, step=0), 1).testbench
-    obs = evaluator.evaluate(design.build, tb)
+    obs = second_step(design, reply, evaluator)
     assert obs.outcome is Outcome.PASSED, obs.error
     assert scenario_results(obs.notes) == {"scenario_fields": "ok"}, obs.notes

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import DESIGNS
+from conftest import DESIGNS, second_step
 from pytest_llm4cov.loop import run_loop
 from pytest_llm4cov.observation import Outcome
 from pytest_llm4cov.policy.hybrid import HybridPolicy
@@ -187,13 +187,7 @@ async def scenario_swapped(dut, tb):
 def test_a_scenario_whose_tb_parameter_has_another_name_still_gets_the_tb(counter4, evaluator):
     """The 1.5B teacher wrote ``async def scenario_hit_miss(tbl, dut)``: the harness passed ``tb`` by name only,
     so every such scenario raised TypeError. A parameter of another name takes what is left of (tb, dut)."""
-    from pytest_llm4cov.state import State
-
-    policy = HybridPolicy(ScriptedPolicy([ODD_PARAMETERS]), max_tokens=512)
-    first = policy.propose(State(counter4), 0).testbench
-    before = evaluator.evaluate(counter4.build, first)
-    tb = policy.propose(State(counter4, first, before, step=0), 1).testbench
-    obs = evaluator.evaluate(counter4.build, tb)
+    obs = second_step(counter4, ODD_PARAMETERS, evaluator)
     assert obs.outcome is Outcome.PASSED, obs.error
     assert scenario_results(obs.notes) == {"scenario_bench": "ok", "scenario_swapped": "ok"}
 
@@ -282,13 +276,7 @@ async def scenario_past_the_port(tb, dut):
 
 
 def test_a_scenario_drives_bit_selects_of_an_input(combo_lock, evaluator):
-    from pytest_llm4cov.state import State
-
-    policy = HybridPolicy(ScriptedPolicy([BIT_SELECTS]), max_tokens=512)
-    first = policy.propose(State(combo_lock), 0).testbench
-    before = evaluator.evaluate(combo_lock.build, first)
-    tb = policy.propose(State(combo_lock, first, before, step=0), 1).testbench
-    obs = evaluator.evaluate(combo_lock.build, tb)
+    obs = second_step(combo_lock, BIT_SELECTS, evaluator)
     assert obs.outcome is Outcome.PASSED, obs.error
     results = scenario_results(obs.notes)
     assert results["scenario_fields"] == "ok" and results["scenario_open_by_bits"] == "ok", results
@@ -301,16 +289,11 @@ def test_the_system_prompts_example_scenario_runs(name, evaluator):
     """The example the models copy (bit selects included) is a scenario the harness runs clean."""
     from pytest_llm4cov.design import load_design
     from pytest_llm4cov.hybrid_prompt import example_scenario
-    from pytest_llm4cov.state import State
 
     design = load_design(DESIGNS / name)
     example = example_scenario(design.interface)
     assert re.search(r'tb\.set\("\w+\[\d+:\d+\]", ', example), example  # it shows a bit select
-    policy = HybridPolicy(ScriptedPolicy([f"```python\n{example}\n```"]), max_tokens=512)
-    first = policy.propose(State(design), 0).testbench
-    before = evaluator.evaluate(design.build, first)
-    tb = policy.propose(State(design, first, before, step=0), 1).testbench
-    obs = evaluator.evaluate(design.build, tb)
+    obs = second_step(design, f"```python\n{example}\n```", evaluator)
     assert obs.outcome is Outcome.PASSED, obs.error
     assert scenario_results(obs.notes) == {"scenario_example": "ok"}, obs.notes
 
@@ -337,13 +320,8 @@ def test_an_internal_array_reads_packed_or_one_element_at_a_time(evaluator):
     """``int()`` of an unpacked array raises: read as unknown, the built-in's mirror of ``key[0:7]`` onto
     ``lk_key`` never fired and the functional bins of array inputs could never be hit."""
     from pytest_llm4cov.design import load_design
-    from pytest_llm4cov.state import State
 
     design = load_design(DESIGNS / "cam_lookup")
-    policy = HybridPolicy(ScriptedPolicy([ARRAY_READS]), max_tokens=512)
-    first = policy.propose(State(design), 0).testbench
-    before = evaluator.evaluate(design.build, first)
-    tb = policy.propose(State(design, first, before, step=0), 1).testbench
-    obs = evaluator.evaluate(design.build, tb)
+    obs = second_step(design, ARRAY_READS, evaluator)
     assert obs.outcome is Outcome.PASSED, obs.error
     assert scenario_results(obs.notes) == {"scenario_array": "ok"}, obs.notes
