@@ -295,8 +295,7 @@ def struct_fields_through_tb(source: str, name: str, fields: Iterable[str], fixe
     done: set[str] = set()
     for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.Assign)), key=lambda n: -n.lineno):
         path = _dut_path(node.targets[0]) if len(node.targets) == 1 else None
-        if (path is None or path not in known or node.lineno != node.end_lineno
-                or not isinstance(node.targets[0], ast.Attribute)):
+        if path is None or path not in known or node.lineno != node.end_lineno:
             continue
         text = lines[node.lineno - 1]
         head = text.encode()[: node.col_offset].decode(errors="ignore")
