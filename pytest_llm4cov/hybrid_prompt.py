@@ -55,26 +55,10 @@ def example_scenario(iface: DesignInterface) -> str:
         lines.append(f"    for value in ({', '.join(str(v) for v in _values(first))}):")
         lines.append(f'        tb.set("{first.name}", value)')
         lines.append("        await tb.step(2)")
-        part = _part_of(data)
-        if part:
-            lines += [part, "    await tb.step(2)"]
     if out is not None:
         lines.append(f'    if tb.read("{out.name}") == 0:  # an int, or None while it is unknown')
         lines.append("        await tb.step(5)")
     return "\n".join(lines)
-
-
-def _part_of(data: Sequence[Port]) -> str:
-    """A line setting part of an input, the way a decoder's field or a struct's member is driven: a packed
-    struct's first field, else the top two bits of the widest input of 4 bits or more; "" when none."""
-    struct = next((p for p in data if p.fields), None)
-    if struct is not None:
-        return f'    tb.set("{struct.name}.{struct.fields[0][0]}", 1)  # one field, the others kept'
-    wide = max((p for p in data if p.width >= 4 and p.elements == 1), key=lambda p: p.width, default=None)
-    if wide is None:
-        return ""
-    top = wide.width - 1
-    return f'    tb.set("{wide.name}[{top}:{top - 1}]", 0b10)  # bits {top}-{top - 1} only, the others kept'
 
 
 def _values(port: Port) -> list[int]:

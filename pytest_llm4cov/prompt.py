@@ -29,9 +29,11 @@ from pytest_llm4cov.path_conditions import conditions_at
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-#: 5: the example sets a bit select or a struct field; 4: tb.set("x[hi:lo]", v), struct fields, "reached when"
-#: conditions; 3: tb.reset(fill="keep")
-PROMPT_VERSION = "llm4cov-prompt/5"
+#: 6: the example as in 4 again (5's extra bit-select line made no model write a bit select, and sent the shipped
+#: stage-0 adapter on combo_lock into repeating `await tb.step(20000)` to the token limit); 5: the example sets a
+#: bit select or a struct field; 4: tb.set("x[hi:lo]", v), struct fields, "reached when" conditions;
+#: 3: tb.reset(fill="keep")
+PROMPT_VERSION = "llm4cov-prompt/6"
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]
