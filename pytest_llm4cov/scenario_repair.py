@@ -280,6 +280,47 @@ def handles_through_tb(source: str, name: str, ports: Iterable[str], fixes: list
     return fixed
 
 
+#: The harness's methods a scenario calls on ``tb``; models call them on ``dut`` too (``dut.read("x")``).
+TB_METHODS = ("set", "read", "step", "reset")
+
+
+def harness_calls_on_dut(source: str, name: str, ports: Iterable[str], fixes: list[str]) -> str:
+    """``dut.read("x")`` (or ``set``, ``step``, ``reset``) in a function that takes ``tb``, where the design has
+    no port of that name -> ``tb.read("x")``: a DUT handle has no such method (cocotb looks for a signal of
+    that name and raises AttributeError). The base 0.5B wrote ``dut.read``."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source
+    methods = set(TB_METHODS) - set(ports)
+    spots = set()
+    for func in ast.walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if "tb" not in {a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]}:
+            continue
+        for node in ast.walk(func):
+            f = node.func if isinstance(node, ast.Call) else None
+            if (isinstance(f, ast.Attribute) and f.attr in methods and isinstance(f.value, ast.Name)
+                    and f.value.id == "dut" and f.lineno == f.end_lineno):
+                spots.add((f.lineno, f.col_offset, f.attr))
+    lines = _lines(source)
+    done: set[str] = set()
+    for line, col, attr in sorted(spots, reverse=True):
+        text = lines[line - 1]
+        cut = len(text.encode()[:col].decode(errors="ignore"))
+        if text[cut:cut + 4] != "dut.":
+            continue
+        lines[line - 1] = text[:cut] + "tb." + text[cut + 4:]
+        done.add(attr)
+    fixed = "".join(lines)
+    if not done or not _parses(fixed):
+        return source
+    calls = ", ".join(f"`dut.{m}(...)`" for m in sorted(done))
+    fixes.append(f"`{name}`: {calls}: the harness's methods, not the design's: wrote `tb.` for `dut.`")
+    return fixed
+
+
 def struct_fields_through_tb(source: str, name: str, fields: Iterable[str], fixes: list[str]) -> str:
     """``dut.ctrl_i.prediv.value = v`` where ``ctrl_i`` is a packed struct input with that field ->
     ``tb.set("ctrl_i.prediv", v)``: cocotb has no handle for a packed struct's fields (AttributeError), the

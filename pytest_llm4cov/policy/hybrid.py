@@ -27,6 +27,7 @@ from pytest_llm4cov.scenario_repair import (
     drivable_names,
     drop_undrivable_sets,
     handles_through_tb,
+    harness_calls_on_dut,
     struct_fields_through_tb,
     tb_attributes_assigned,
 )
@@ -168,7 +169,8 @@ def _repair_for_design(design: Design, pieces: Sequence[Scenario], kept: Sequenc
     """The scenario fixes that need the design, on the pieces not ``kept`` from earlier steps (those ran):
     ``tb.set`` lines on names the scaffold cannot drive (outputs, internal signals, the clock; each raises
     and would stop its scenario there) are dropped, ``tb.<port>`` (the harness taken for the DUT)
-    becomes ``tb.dut.<port>``, and ``dut.<struct>.<field>.value = v`` becomes ``tb.set("<struct>.<field>", v)``."""
+    becomes ``tb.dut.<port>``, ``dut.<struct>.<field>.value = v`` becomes ``tb.set("<struct>.<field>", v)``, and
+    ``dut.read("x")`` (a harness method called on the DUT) becomes ``tb.read("x")``."""
     iface = design.interface
     drivable = drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None)
     outputs = [p.name for p in iface.outputs]
@@ -184,6 +186,7 @@ def _repair_for_design(design: Design, pieces: Sequence[Scenario], kept: Sequenc
         source = drop_undrivable_sets(piece.source, piece.name, drivable, outputs, fixes)
         source = handles_through_tb(source, piece.name, ports, fixes, assigned)
         source = struct_fields_through_tb(source, piece.name, fields, fixes)
+        source = harness_calls_on_dut(source, piece.name, ports, fixes)
         out.append(piece if source == piece.source else Scenario(piece.name, source, piece.runs))
     return out
 

@@ -324,3 +324,18 @@ def test_an_internal_array_reads_packed_or_one_element_at_a_time(evaluator):
     obs = second_step(design, ARRAY_READS, evaluator)
     assert obs.outcome is Outcome.PASSED, obs.error
     assert scenario_results(obs.notes) == {"scenario_array": "ok"}, obs.notes
+
+
+def test_harness_methods_called_on_dut_run_after_repair(combo_lock, evaluator):
+    """Unrepaired, ``dut.set`` raises AttributeError (cocotb looks for a signal named ``set``)."""
+    reply = '''```python
+async def scenario_read_on_dut(tb, dut):
+    """press key 4"""
+    dut.set("keys", 1 << 4)
+    await tb.step(24)
+    if dut.read("unlocked") == 0:
+        dut.set("keys", 0)
+        await tb.step(24)
+```'''
+    obs = second_step(combo_lock, reply, evaluator)
+    assert scenario_results(obs.notes) == {"scenario_read_on_dut": "ok"}, obs.notes

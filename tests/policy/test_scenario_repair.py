@@ -204,3 +204,35 @@ def test_a_packed_struct_field_assigned_on_dut_is_set_through_tb():
     )
     assert len(fixes) == 1 and "`ctrl_i.enable`, `ctrl_i.prediv`" in fixes[0]
     assert struct_fields_through_tb(source, "scenario_x", [], fixes) == source
+
+
+def test_harness_methods_called_on_dut_are_called_on_tb():
+    """The base 0.5B wrote ``dut.read("x")``: a DUT handle has no such method (cocotb looks for a signal named
+    ``read``). Where the function takes ``tb`` and the design has no port of that name, it becomes ``tb.read``."""
+    from pytest_llm4cov.scenario_repair import harness_calls_on_dut
+
+    source = (
+        "async def scenario_x(tb, dut):\n"
+        '    dut.set("en", 1)\n'
+        '    if dut.read("busy") == 0:\n'
+        "        await dut.step(3)\n"
+        "    dut.en.value = 0\n"
+        "\n"
+        "async def helper(dut):\n"
+        '    return dut.read("busy")\n'
+    )
+    fixes: list[str] = []
+    fixed = harness_calls_on_dut(source, "scenario_x", ["en", "busy", "step"], fixes)
+    assert fixed == (
+        "async def scenario_x(tb, dut):\n"
+        '    tb.set("en", 1)\n'
+        '    if tb.read("busy") == 0:\n'
+        "        await dut.step(3)\n"  # the design has a port named `step`: a handle, left alone
+        "    dut.en.value = 0\n"
+        "\n"
+        "async def helper(dut):\n"
+        '    return dut.read("busy")\n'  # no `tb` here to call it on
+    )
+    assert fixes == ["`scenario_x`: `dut.read(...)`, `dut.set(...)`: the harness's methods, not the design's: "
+                     "wrote `tb.` for `dut.`"]
+    assert harness_calls_on_dut(fixed, "scenario_x", ["en", "busy", "step"], []) == fixed
