@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.policy.base import register
 from pytest_llm4cov.policy.model import ModelPolicy, Sampling, Usage, import_optional
+from pytest_llm4cov.policy.repetition import FINISH_REPETITION, RepetitionGuard
 from pytest_llm4cov.prompt import Message
 
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json", "pytorch_model.bin.index.json")
@@ -118,6 +119,8 @@ class TransformersPolicy(ModelPolicy):
             kwargs.update(do_sample=False)
         if sampling.repeat_penalty != 1.0:
             kwargs["repetition_penalty"] = sampling.repeat_penalty
+        guard = RepetitionGuard()
+        kwargs["stopping_criteria"] = [_StopOnRepetition(self.tokenizer, prompt_len, guard, torch)]
         try:
             with torch.inference_mode():
                 out = self.model.generate(**enc, **kwargs)
@@ -126,6 +129,7 @@ class TransformersPolicy(ModelPolicy):
         new = out[0, prompt_len:].tolist()
         stopped = bool(new) and new[-1] in eos_ids
         finish = "length" if len(new) >= sampling.max_tokens and not stopped else "stop"
+        finish = FINISH_REPETITION if guard.stopped and not stopped else finish
         reply = self.tokenizer.decode(new, skip_special_tokens=True)
         return reply, Usage(prompt_tokens=prompt_len, completion_tokens=len(new), finish_reason=finish)
 
@@ -144,3 +148,16 @@ class TransformersPolicy(ModelPolicy):
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text[:300] + ("..." if len(text) > 300 else "")
+
+
+class _StopOnRepetition:
+    """A transformers stopping criterion: the reply's new tokens go to ``guard``, which says when it loops."""
+
+    def __init__(self, tokenizer: Any, prompt_len: int, guard: RepetitionGuard, torch: Any) -> None:
+        self.tokenizer, self.seen, self.guard, self.torch = tokenizer, prompt_len, guard, torch
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        new = input_ids[0, self.seen:].tolist()
+        self.seen = int(input_ids.shape[1])
+        stop = self.guard.feed(self.tokenizer.decode(new, skip_special_tokens=True)) if new else self.guard.stopped
+        return self.torch.full((input_ids.shape[0],), stop, dtype=self.torch.bool, device=input_ids.device)

@@ -20,6 +20,7 @@ from pytest_llm4cov.hybrid_prompt import render_state_prompt
 from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.policy.builtin import BuiltinPolicy, scenario_cycles
 from pytest_llm4cov.policy.model import TEMPLATE_OVERHEAD, ModelPolicy, build_model_policy
+from pytest_llm4cov.policy.repetition import FINISH_REPETITION
 from pytest_llm4cov.policy.rtl_facts import parse_number
 from pytest_llm4cov.prompt import PROMPT_VERSION
 from pytest_llm4cov.repair import repair_for
@@ -139,6 +140,9 @@ class HybridPolicy(Policy):
         pieces = _repair_for_design(design, merge(kept, parsed.pieces), kept, scenario_fixes)  # merged names
         merged, unloadable = loadable(pieces, scaffold.testbench.source, constants)
         problems = [*parsed.problems, *unloadable]
+        if usage.finish_reason == FINISH_REPETITION:
+            problems.insert(0, "the reply repeated the same lines over and over: stopped after "
+                               f"{usage.completion_tokens} tokens (write each step once, or a bounded loop)")
         spliced = splice(scaffold.testbench.source, merged, constants=constants, cycles=cycles)
         fixed = repair_for(design, spliced)
         notes = [f"repaired: {f}" for f in scenario_fixes] + [f"problem: {p}" for p in problems] + fixed.notes

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.policy.base import register
 from pytest_llm4cov.policy.model import ModelPolicy, Sampling, Usage, import_optional
+from pytest_llm4cov.policy.repetition import FINISH_REPETITION, RepetitionGuard
 from pytest_llm4cov.prompt import Message
 
 GGUF_MAGIC = b"GGUF"
@@ -109,9 +110,14 @@ class LlamaCppPolicy(ModelPolicy):
         return len(self.llm.tokenize(text.encode("utf-8", errors="replace"), add_bos=False, special=True))
 
     def _complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage]:
+        """Streamed, so a reply that falls into repeating itself is stopped there (``repetition``), not at
+        ``max_tokens``; the tokens sampled are the same as without streaming."""
         before = self._cached_ids()
+        guard = RepetitionGuard()
+        pieces: list[str] = []
+        finish = ""
         try:
-            out = self.llm.create_chat_completion(
+            stream = self.llm.create_chat_completion(
                 messages=messages,
                 temperature=sampling.temperature,
                 top_p=sampling.top_p,
@@ -119,20 +125,31 @@ class LlamaCppPolicy(ModelPolicy):
                 repeat_penalty=sampling.repeat_penalty,
                 max_tokens=sampling.max_tokens,
                 seed=sampling.seed,
+                stream=True,
             )
+            try:
+                for chunk in stream:
+                    choice = chunk["choices"][0]
+                    piece = (choice.get("delta") or {}).get("content") or ""
+                    pieces.append(piece)
+                    finish = choice.get("finish_reason") or finish
+                    if piece and guard.feed(piece):
+                        finish = FINISH_REPETITION
+                        break
+            finally:
+                stream.close()  # stops generation where the loop left it
         except (ValueError, RuntimeError) as exc:  # e.g. a prompt beyond n_ctx, a failed decode
             raise Llm4covError(f"{self.model_path}: llama.cpp could not complete the prompt: {exc}") from None
-        choice = out["choices"][0]
-        usage = out.get("usage") or {}
-        prompt_tokens = int(usage.get("prompt_tokens", 0))
-        cached = None
-        if before is not None:
-            after = self._cached_ids() or []
-            cached = _common_prefix(before, after[:prompt_tokens])
-        return choice["message"].get("content") or "", Usage(
+        text = "".join(pieces)
+        after = self._cached_ids() or []
+        completion = self.count_tokens(text) if text else 0
+        # The stream reports no usage: the context holds the prompt, then the reply (its last token unevaluated).
+        prompt_tokens = max(0, len(after) - max(0, completion - 1)) if after else 0
+        cached = _common_prefix(before, after[:prompt_tokens]) if before is not None else None
+        return text, Usage(
             prompt_tokens=prompt_tokens,
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            finish_reason=choice.get("finish_reason") or "",
+            completion_tokens=completion,
+            finish_reason=finish,
             cached_tokens=cached,
         )
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.policy.coverage_section import with_coverage_section
+from pytest_llm4cov.policy.repetition import FINISH_REPETITION
 from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, render_prompt
 from pytest_llm4cov.repair import Repair, repair_for
 from pytest_llm4cov.response import ParsedReply, check_module, parse_reply
@@ -61,12 +62,13 @@ class Usage:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    finish_reason: str = ""  # "stop", "length" (hit max_tokens), or the backend's own word
+    finish_reason: str = ""  # "stop", "length" (hit max_tokens), "repetition" (stopped looping), or the backend's own
     cached_tokens: int | None = None  # prompt tokens served from a prefix cache, where the backend knows
 
     @property
     def truncated(self) -> bool:
-        return self.finish_reason == "length"
+        """Cut off mid-reply: at the token limit, or stopped while repeating itself (``repetition``)."""
+        return self.finish_reason in ("length", FINISH_REPETITION)
 
 
 def import_optional(module: str, purpose: str) -> Any:

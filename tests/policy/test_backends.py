@@ -180,3 +180,43 @@ def test_policy_modules_import_no_model_library():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_llama_cpp_streams_the_same_reply_it_would_return_whole(llama_policy):
+    """Streaming (so a looping reply can be stopped) samples exactly the tokens a plain call does."""
+    from pytest_llm4cov.policy.model import Sampling
+
+    messages = [{"role": "user", "content": "Write a cocotb test."}]
+    sampling = Sampling(max_tokens=24, seed=3)
+    text, usage = llama_policy._complete(messages, sampling)
+    whole = llama_policy.llm.create_chat_completion(
+        messages=messages, temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
+        repeat_penalty=sampling.repeat_penalty, max_tokens=sampling.max_tokens, seed=sampling.seed,
+    )
+    assert text == whole["choices"][0]["message"]["content"]
+    assert usage.finish_reason == whole["choices"][0]["finish_reason"]
+    assert abs(usage.completion_tokens - whole["usage"]["completion_tokens"]) <= 2  # re-tokenized text
+    assert abs(usage.prompt_tokens - whole["usage"]["prompt_tokens"]) <= 2
+
+
+def test_transformers_stops_a_reply_once_it_repeats(hf_policy, monkeypatch):
+    """The stopping criterion ends generation when the guard says the reply loops: here from the first token."""
+    from pytest_llm4cov.policy import hf, repetition
+    from pytest_llm4cov.policy.model import Sampling
+
+    monkeypatch.setattr(hf.RepetitionGuard, "feed", lambda self, piece: setattr(self, "stopped", True) or True)
+    text, usage = hf_policy._complete([{"role": "user", "content": "Write a cocotb test."}], Sampling(max_tokens=24))
+    assert usage.finish_reason == repetition.FINISH_REPETITION
+    assert usage.completion_tokens == 1
+
+
+def test_llama_cpp_stops_a_reply_once_it_repeats(llama_policy, monkeypatch):
+    """Generation ends where the guard says the reply loops (here at once), reported as ``repetition``."""
+    from pytest_llm4cov.policy import llamacpp, repetition
+    from pytest_llm4cov.policy.model import Sampling
+
+    monkeypatch.setattr(llamacpp.RepetitionGuard, "feed", lambda self, piece: True)
+    text, usage = llama_policy._complete([{"role": "user", "content": "Write a cocotb test."}], Sampling(max_tokens=24))
+    assert usage.finish_reason == repetition.FINISH_REPETITION
+    assert usage.truncated
+    assert 0 < usage.completion_tokens <= 2

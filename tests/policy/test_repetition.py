@@ -1,0 +1,29 @@
+"""The repetition guard: a reply looping over a block of lines is stopped; ordinary code is not."""
+
+from __future__ import annotations
+
+from pytest_llm4cov.policy.repetition import REPEAT_LINES, RepetitionGuard, repeating
+
+
+def test_a_line_or_a_short_block_over_and_over_repeats():
+    head = "```python\nasync def scenario_x(tb, dut):\n    await tb.reset()\n"
+    assert repeating(head + "    await tb.step(20000)\n" * REPEAT_LINES)
+    assert repeating(head + '    tb.set("a", 1)\n    await tb.step(2)\n' * (REPEAT_LINES // 2))
+    assert not repeating(head + "    await tb.step(20000)\n" * (REPEAT_LINES - 1))
+    # the unfinished last line is not counted yet
+    assert not repeating(head + "    await tb.step(20000)\n" * (REPEAT_LINES - 1) + "    await tb.step(200")
+
+
+def test_ordinary_code_does_not_repeat():
+    press = '    tb.set("keys", 1 << {})\n    await tb.step(24)\n    tb.set("keys", 0)\n    await tb.step(24)\n'
+    code = "".join(press.format(k) for k in (4, 7, 1, 9))
+    assert not repeating(code)
+    assert not repeating("\n" * 40 + "x = 1\n")  # blank lines are not a block
+
+
+def test_the_guard_checks_as_lines_complete():
+    guard = RepetitionGuard()
+    fed = [guard.feed(p) for p in ["await tb.", "step(1)\n"] * REPEAT_LINES]
+    assert fed.index(True) == 2 * REPEAT_LINES - 1
+    assert guard.stopped
+    assert guard.feed("more") is True
