@@ -127,6 +127,7 @@ def summarize(name: str, design: Any, result: Any, evaluator: Any, wall: float) 
         "tokens_in": sum(int(u.get("prompt_tokens") or 0) for u in usage),
         "tokens_out": sum(int(u.get("completion_tokens") or 0) for u in usage),
         "truncated": sum(u.get("finish_reason") == "length" for u in usage),
+        "looped": sum(u.get("finish_reason") == "repetition" for u in usage),  # stopped repeating itself
         "wall_s": round(wall, 1),
         "curve": [round(x, 4) for x in result.curve],
         "difficulty": design.config.difficulty or "",
