@@ -14,6 +14,14 @@ def test_a_line_or_a_short_block_over_and_over_repeats():
     assert not repeating(head + "    await tb.step(20000)\n" * (REPEAT_LINES - 1) + "    await tb.step(200")
 
 
+def test_a_whole_testbench_written_twice_repeats():
+    """The base 0.5B in whole-module mode wrote the example testbench again until the token limit."""
+    block = "```python\nimport cocotb\n\n\n@cocotb.test()\nasync def test_x(dut):\n" + "".join(
+        f"    dut.in{i}.value = {i}\n" for i in range(20)) + "```\n\n"
+    assert not repeating(block + block[: len(block) // 2])
+    assert repeating(block + block)
+
+
 def test_ordinary_code_does_not_repeat():
     press = '    tb.set("keys", 1 << {})\n    await tb.step(24)\n    tb.set("keys", 0)\n    await tb.step(24)\n'
     code = "".join(press.format(k) for k in (4, 7, 1, 9))
