@@ -339,3 +339,16 @@ async def scenario_read_on_dut(tb, dut):
 ```'''
     obs = second_step(combo_lock, reply, evaluator)
     assert scenario_results(obs.notes) == {"scenario_read_on_dut": "ok"}, obs.notes
+
+
+def test_a_reply_stopped_for_repeating_itself_is_said_so_and_cut_like_a_truncated_one(combo_lock, evaluator):
+    from pytest_llm4cov.state import State
+
+    looping = "```python\nasync def scenario_loop(tb, dut):\n" + "    await tb.step(20000)\n" * 12
+    policy = HybridPolicy(ScriptedPolicy([looping], finish_reasons=["repetition"]), max_tokens=512)
+    scaffold = policy.propose(State(combo_lock), 0).testbench
+    before = evaluator.evaluate(combo_lock.build, scaffold)
+    step = policy.propose(State(combo_lock, scaffold, before, step=0), 1)
+    notes = step.info["notes"]
+    assert any("repeated the same lines over and over" in n for n in notes), notes
+    assert any("cut off" in n for n in notes), notes  # its last line dropped, as at the token limit
