@@ -209,8 +209,9 @@ def test_a_packed_struct_field_assigned_on_dut_is_set_through_tb():
 def test_harness_methods_called_on_dut_are_called_on_tb():
     """The base 0.5B wrote ``dut.read("x")``: a DUT handle has no such method (cocotb looks for a signal named
     ``read``). Where the function takes ``tb`` and the design has no port of that name, it becomes ``tb.read``."""
-    from pytest_llm4cov.scenario_repair import harness_calls_on_dut
+    from pytest_llm4cov.scenario_repair import TB_METHODS, harness_calls_on_dut, harness_names
 
+    assert set(TB_METHODS) <= harness_names()  # the methods it writes exist on the harness's TB
     source = (
         "async def scenario_x(tb, dut):\n"
         '    dut.set("en", 1)\n'
