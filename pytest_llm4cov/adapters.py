@@ -6,6 +6,10 @@ A shipped adapter is a GGUF LoRA file in ``pytest_llm4cov/trained/`` with a mode
 ``--llm4cov-adapter none`` turns that off, a path names any adapter. A GGUF that matches no card runs as
 it is. ``LLM4COV_ADAPTERS_DIR`` points at another folder of adapters and cards (a team's own).
 
+A card's ``modes`` (``hybrid``, ``model``: the modes of the examples it was trained on) say where it
+applies: a student trained on scenarios is not the one to write whole testbenches, so one base can have
+an adapter per mode. A card without ``modes`` applies in both.
+
 The fingerprint is the sha256 of the file's size and its first 16 MiB: the GGUF header, metadata
 (architecture, hyperparameters, the whole vocabulary) and the first tensors, so another model, another
 quantization or another version of the same model all differ, at the cost of one short read.
@@ -42,6 +46,11 @@ class ShippedAdapter:
     #: the prompt settings its training examples were rendered with (``hybrid_prompt_tokens``...): a student
     #: sees at inference the prompt it learned from, so these replace the defaults when it is applied
     inference: dict = field(default_factory=dict)
+    #: the modes it was trained for; empty: any
+    modes: tuple[str, ...] = ()
+
+    def serves(self, mode: str | None) -> bool:
+        return mode is None or not self.modes or mode in self.modes
 
 
 def adapters_dir() -> Path:
@@ -59,14 +68,21 @@ def shipped() -> list[ShippedAdapter]:
             path = card.with_name(str(data["adapter_file"]))
             if path.is_file():
                 base = str(data.get("base", "?"))
-                out.append(ShippedAdapter(card.stem, path, base, str(data["base_fingerprint"]), _inference(data)))
+                modes = tuple(str(m) for m in data.get("modes") or ())
+                base_fp = str(data["base_fingerprint"])
+                out.append(ShippedAdapter(card.stem, path, base, base_fp, _inference(data), modes))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # a broken card ships nothing; the model runs without an adapter
     return out
 
 
-def choose_adapter(model_path: str | os.PathLike[str], requested: str | None) -> tuple[str | None, str]:
-    """(the adapter to apply or None, a one-line note on the choice; '' when there is nothing to say)."""
+def choose_adapter(
+    model_path: str | os.PathLike[str], requested: str | None, mode: str | None = None
+) -> tuple[str | None, str]:
+    """(the adapter to apply or None, a one-line note on the choice; '' when there is nothing to say).
+
+    ``mode`` (``hybrid`` or ``model``) prefers the adapter trained for it and skips those trained only for the
+    other; None takes any."""
     if requested is not None and requested.strip().lower() in OFF:
         return None, "adapter: off (--llm4cov-adapter none)"
     if requested:
@@ -75,9 +91,16 @@ def choose_adapter(model_path: str | os.PathLike[str], requested: str | None) ->
     if not candidates:
         return None, ""
     mine = fingerprint(model_path)
-    for adapter in candidates:
-        if adapter.base_fingerprint == mine:
-            return str(adapter.path), f"adapter: applied the shipped '{adapter.name}' (trained on this base, {adapter.base})"
+    ours = [a for a in candidates if a.base_fingerprint == mine]
+    for adapter in sorted((a for a in ours if a.serves(mode)), key=lambda a: mode not in a.modes):
+        note = f"adapter: applied the shipped '{adapter.name}' (trained on this base, {adapter.base})"
+        return str(adapter.path), note
+    if ours:
+        names = ", ".join(f"'{a.name}' ({', '.join(a.modes)})" for a in ours)
+        return None, (
+            f"adapter: none applied: the shipped adapters for {Path(model_path).name} were trained for other modes "
+            f"than {mode} ({names})"
+        )
     names = ", ".join(f"'{a.name}' (base {a.base})" for a in candidates)
     return None, (
         f"adapter: none applied: {Path(model_path).name} is not the base any shipped adapter was trained on ({names})"

@@ -211,6 +211,8 @@ def model_card(train: Path, base_gguf: str, produced: dict[str, Any]) -> dict[st
         "base_fingerprint": fingerprint(base_gguf) if base_gguf else None,
         "adapter_file": "adapter.gguf" if "adapter_gguf" in produced else None,
         "files": produced,
+        # where the plugin applies it (pytest_llm4cov/adapters.py): the modes its examples were kept for
+        "modes": list((summary.get("config") or {}).get("modes") or []),
         "training": {
             k: summary.get(k)
             for k in (

@@ -207,7 +207,7 @@ def control_testbench(design: Design, testbench: str, cycles: int | None = None)
 def hybrid_policy(model: str, *, max_tokens: int | None = None, **options: Any) -> HybridPolicy:
     """``get_policy("hybrid", model=SPEC, ...)``: the hybrid policy over the model a ``--llm4cov-model`` value
     names (the trainer's teachers and students are built this way in worker processes)."""
-    backend = build_model_policy(model, max_tokens=max_tokens or DEFAULT_MAX_TOKENS, **options)
+    backend = build_model_policy(model, max_tokens=max_tokens or DEFAULT_MAX_TOKENS, mode="hybrid", **options)
     assert isinstance(backend, ModelPolicy)
     return HybridPolicy(backend, max_tokens=max_tokens)
 

@@ -276,11 +276,14 @@ def build_model_policy(
     repeat_penalty: float = 1.05,
     request_timeout: float | None = None,
     expect: str | None = None,
+    mode: str = "model",
 ) -> Policy:
     """The policy for a ``--llm4cov-model`` value with the plugin's model options applied.
 
     Args:
         expect: the backend the user named (``--llm4cov-policy``); a model of another kind is an error.
+        mode: what the model will write (``model``: whole testbenches, ``hybrid``: scenarios), which picks
+            the shipped adapter trained for it.
     """
     from pytest_llm4cov.policy.base import get_policy
 
@@ -303,7 +306,7 @@ def build_model_policy(
         from pytest_llm4cov.adapters import choose_adapter
 
         # A shipped adapter trained on exactly this GGUF applies by default (pytest_llm4cov/adapters.py).
-        chosen, note = (None, "") if off else choose_adapter(options["model_path"], adapter)
+        chosen, note = (None, "") if off else choose_adapter(options["model_path"], adapter, mode)
         if note and chosen is None:
             import warnings
 
@@ -369,6 +372,7 @@ def policy_from_settings(settings: Any) -> Policy:
         best_of=settings.best_of,
         request_timeout=settings.request_timeout,
         expect=mode if mode in MODEL_KEYS else None,
+        mode="hybrid" if hybrid else "model",
     )
     if not hybrid:
         return backend

@@ -102,6 +102,33 @@ def test_shipped_adapter_applies_only_to_its_base(exported, tiny_gguf, tmp_path,
     assert chosen is None and "other.gguf is not the base any shipped adapter was trained on" in note
 
 
+def test_each_mode_gets_the_shipped_adapter_trained_for_it(exported, tiny_gguf, tmp_path, monkeypatch):
+    """One base, two shipped students (scenarios, whole testbenches): each mode applies its own, and a
+    mode no adapter was trained for applies none, saying so."""
+    from pytest_llm4cov.adapters import choose_adapter
+    from pytest_llm4cov.policy.base import get_policy
+    from trainer.export import ship
+
+    monkeypatch.setenv("LLM4COV_ADAPTERS_DIR", str(tmp_path / "trained"))
+    card = json.loads((exported.parent / "model-card.json").read_text())
+    assert set(card["modes"]) == {"hybrid", "model"}  # the train stage's modes (its default: both)
+    hybrid_only = ship(exported, {**card, "modes": ["hybrid"]}, "a-hybrid")
+    chosen, note = choose_adapter(tiny_gguf, None, "model")
+    assert chosen is None and "trained for other modes than model ('a-hybrid' (hybrid))" in note
+    whole = ship(exported, {**card, "modes": ["model"]}, "b-model")
+    assert choose_adapter(tiny_gguf, None, "hybrid")[0] == str(hybrid_only)
+    assert choose_adapter(tiny_gguf, None, "model")[0] == str(whole)
+    for mode, expected in (("hybrid", hybrid_only), ("model", whole)):  # as the plugin builds its policies
+        policy = get_policy(mode, model=str(tiny_gguf), n_ctx=2048, threads=1, max_tokens=8)
+        try:
+            backend = getattr(policy, "model", policy)
+            assert backend.lora_path == expected
+        finally:
+            policy.close()
+    ship(exported, {**card, "modes": []}, "c-any")  # a card without modes serves both, after the specific ones
+    assert choose_adapter(tiny_gguf, None, "model")[0] == str(whole)
+
+
 def test_merged_model_and_quantized_copy_load(trained_tiny, tiny_gguf, tmp_path):  # noqa: F811
     out = tmp_path / "merged"
     export_gguf(ExportConfig(train_dir=str(trained_tiny), base_gguf=str(tiny_gguf), merged=True, quantize="q8_0",
