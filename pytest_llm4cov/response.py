@@ -180,21 +180,26 @@ def _unimported(tree: ast.Module) -> list[str]:
     return sorted(n for n in loaded - bound if n in COCOTB_NAMES)
 
 
-def parse_reply(text: str | None, *, truncated: bool = False, max_tokens: int | None = None) -> ParsedReply:
+def parse_reply(
+    text: str | None, *, truncated: bool = False, max_tokens: int | None = None, repeated: bool = False
+) -> ParsedReply:
     """The testbench in a model's reply, checked; never raises.
 
     Args:
-        truncated: the backend stopped at the token limit (finish reason "length").
+        truncated: the backend stopped before the reply ended (the token limit, or the repetition guard).
         max_tokens: that limit, named in the message so the model can aim below it.
+        repeated: it was the repetition guard (``policy/repetition.py``): the message says so, since a
+            model told to write shorter would not know that it had looped.
     """
     if not text or not text.strip():
         return ParsedReply("", "the reply was empty: write the complete testbench in one ```python block", "none")
     text = text.replace("\r\n", "\n")
-    cut_note = (
-        f"the reply was cut off at the {max_tokens}-token limit"
-        if max_tokens
-        else "the reply was cut off at the token limit"
-    )
+    if repeated:
+        cut_note, shorter = "the reply repeated the same lines over and over and was stopped", "write each part once"
+    elif max_tokens:
+        cut_note, shorter = f"the reply was cut off at the {max_tokens}-token limit", "write a shorter testbench"
+    else:
+        cut_note, shorter = "the reply was cut off at the token limit", "write a shorter testbench"
     visible = _THINK.sub("", text)
     open_think = visible.lower().rfind("<think>")
     if open_think >= 0:
@@ -207,7 +212,8 @@ def parse_reply(text: str | None, *, truncated: bool = False, max_tokens: int | 
     code = code[:MAX_CODE_CHARS]
     if how == "none":
         if truncated:
-            return ParsedReply("", f"{cut_note} before any code block: write a shorter reply", how)
+            advice = shorter if repeated else "write a shorter reply"
+            return ParsedReply("", f"{cut_note} before any code block: {advice}", how)
         return ParsedReply(
             "",
             "no ```python code block in the reply (it began: "
@@ -219,7 +225,7 @@ def parse_reply(text: str | None, *, truncated: bool = False, max_tokens: int | 
         return ParsedReply("", problem, how, blocks)
     problem = check_module(code)
     if problem and how == "unclosed" and truncated:
-        problem = f"{cut_note} before the ```python block was complete: write a shorter testbench ({problem})"
+        problem = f"{cut_note} before the ```python block was complete: {shorter} ({problem})"
     elif problem and how == "unclosed":
         problem = f"the ```python block was never closed and {problem}"
     return ParsedReply(code, problem, how, blocks)

@@ -158,7 +158,10 @@ class ModelPolicy(Policy):
         prompt = self.render(state)
         sampling = replace(self.sampling, seed=seed)
         text, usage, latency = self.complete(prompt.as_list(), sampling)
-        parsed = parse_reply(text, truncated=usage.truncated, max_tokens=sampling.max_tokens)
+        parsed = parse_reply(
+            text, truncated=usage.truncated, max_tokens=sampling.max_tokens,
+            repeated=usage.finish_reason == FINISH_REPETITION,
+        )
         fixed, original = None, parsed
         if parsed.code.strip():
             fixed = repair_for(state.design, parsed.code)

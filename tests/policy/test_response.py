@@ -49,6 +49,16 @@ def test_truncated_reply_names_the_token_limit():
     assert "write a shorter testbench" in parsed.error
 
 
+def test_reply_stopped_for_repetition_says_so_not_the_token_limit():
+    """The repetition guard stops a looping reply long before the limit: "write shorter" would mislead."""
+    cut = "```python\n" + GOOD + "\n@cocotb.test()\nasync def test_more(dut):\n    dut.a.value = ("
+    parsed = parse_reply(cut, truncated=True, max_tokens=2048, repeated=True)
+    assert parsed.error.startswith("the reply repeated the same lines over and over and was stopped before the ")
+    assert "write each part once" in parsed.error
+    assert "2048" not in parsed.error
+    assert "write each part once" in parse_reply("x " * 50 + "\n", truncated=True, repeated=True).error
+
+
 def test_unfenced_python_is_accepted():
     parsed = parse_reply(GOOD)
     assert parsed.ok

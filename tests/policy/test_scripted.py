@@ -91,6 +91,14 @@ def test_garbage_replies_are_survived_and_recorded(counter4, evaluator, tmp_path
     assert result.stopped == "step budget spent"
 
 
+def test_a_reply_stopped_for_repetition_is_fed_back_as_such(counter4, evaluator):
+    looping = "```python\nimport cocotb\n@cocotb.test()\nasync def t(dut):\n" + "    dut.en.value = (1\n" * 20
+    policy = ScriptedPolicy([looping], finish_reasons=["repetition"], max_tokens=2048)
+    result = run_loop(counter4, policy, evaluator, iterations=1)
+    assert result.steps[0].observation.outcome is Outcome.TESTBENCH_ERROR
+    assert result.steps[0].observation.error.startswith("the reply repeated the same lines over and over")
+
+
 def test_best_of_k_evaluates_each_candidate_and_keeps_the_best(counter4, evaluator, tmp_path):
     broken = "```python\nimport cocotb\n@cocotb.test()\nasync def t(dut):\n    await (\n```"
     replies = [reply("counter4_2_wrong_check.md"), reply("counter4_3_fixed.md"), broken]
