@@ -94,8 +94,18 @@ def _manifest(out: Path) -> Path:
     return out.with_name(out.name + ".done.jsonl")
 
 
+def folder_key(folder: str | Path) -> str:
+    """A design folder as the manifest records it: relative to the working directory when inside it, so a
+    collection log committed with the project resumes from another clone's path."""
+    path = Path(folder).resolve()
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def finished_tasks(out: Path) -> set[tuple[str, int]]:
-    """(design folder, seed) pairs a previous collection into ``out`` finished."""
+    """(design folder key, seed) pairs a previous collection into ``out`` finished (``folder_key``)."""
     path = _manifest(out)
     if not path.is_file():
         return set()
@@ -103,7 +113,7 @@ def finished_tasks(out: Path) -> set[tuple[str, int]]:
     for line in path.read_text().splitlines():
         try:
             item = json.loads(line)
-            done.add((item["folder"], int(item["seed"])))
+            done.add((folder_key(item["folder"]), int(item["seed"])))
         except (ValueError, KeyError, TypeError):
             continue  # a line cut by a stop: that task runs again
     return done
@@ -129,7 +139,7 @@ def collect(config: CollectConfig) -> Path:
         BenchTask(str(f), name, config.iterations or None, seed, config.timeout_s, str(out), options)
         for seed in config.seeds
         for f in folders
-        if (str(f), seed) not in done
+        if (folder_key(f), seed) not in done
     ]
     progress = StageProgress("collect", len(tasks), unit="runs")
     manifest = _manifest(out)
@@ -138,7 +148,8 @@ def collect(config: CollectConfig) -> Path:
         with manifest.open("a") as fh:
             fh.write(
                 json.dumps(
-                    {"folder": task.folder, "seed": task.seed, "score": item["score"], "outcome": item.get("outcome")}
+                    {"folder": folder_key(task.folder), "seed": task.seed, "score": item["score"],
+                     "outcome": item.get("outcome")}
                 )
                 + "\n"
             )
