@@ -32,7 +32,10 @@ class TeacherRun:
 
     teacher: str = option("builtin", "builtin, random, control, or a model: FILE.gguf, a HF directory, openai:URL")
     mode: str = option("hybrid", "with a model teacher: hybrid (scenarios) or model (whole testbenches)")
-    adapter: str = option("", "a LoRA adapter for the teacher model (GGUF for llama-cpp, PEFT dir for transformers)")
+    adapter: str = option(
+        "", "a LoRA adapter for the teacher model (GGUF for llama-cpp, PEFT dir for transformers; none given: none, "
+        "not even a shipped adapter trained on that model)"
+    )
     best_of: int = option(1, "candidates per step for a model teacher (best-of-k, every candidate logged)")
     max_tokens: int = option(0, "reply cap for a model teacher (0: the mode's default)")
     threads: int = option(0, "CPU threads for a local model (0: the backend's default)")
@@ -80,9 +83,9 @@ def teacher_policy(
     from pytest_llm4cov.policy.model import resolve_model
 
     resolve_model(teacher)  # a missing file or a bad URL fails here, once, with the plugin's message
-    options: dict[str, Any] = {"model": teacher, "best_of": best_of}
-    if adapter:
-        options["adapter"] = adapter
+    # The teacher is the model named, as it is: the plugin would apply a shipped adapter trained on that GGUF
+    # by default, and a collection meant to sample the base would silently sample a student.
+    options: dict[str, Any] = {"model": teacher, "best_of": best_of, "adapter": adapter or "none"}
     if max_tokens:
         options["max_tokens"] = max_tokens
     if threads:

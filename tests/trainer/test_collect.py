@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from trainer.collect import finished_tasks, folder_key
+from trainer.collect import finished_tasks, folder_key, teacher_policy
 
 
 def test_manifest_keys_are_relative_so_a_committed_collection_resumes_in_another_clone(tmp_path, monkeypatch):
@@ -26,3 +26,25 @@ def test_manifest_keys_are_relative_so_a_committed_collection_resumes_in_another
     monkeypatch.chdir(new)
     assert ("designs/counter4", 0) in finished_tasks(moved)
     assert folder_key(new / "designs" / "counter4") == "designs/counter4"
+
+
+def test_a_model_teacher_is_the_model_named_without_a_shipped_adapter(tiny_gguf, tmp_path, monkeypatch):
+    """A shipped adapter trained on the teacher's GGUF would apply by default in the plugin; a collection
+    that names the base must sample the base."""
+    from pytest_llm4cov.policy import get_policy
+    from trainer.export import ship
+
+    monkeypatch.setenv("LLM4COV_ADAPTERS_DIR", str(tmp_path / "trained"))
+    from pytest_llm4cov.adapters import fingerprint
+
+    adapter = tmp_path / "a.gguf"
+    adapter.write_bytes(b"GGUF" + bytes(64))
+    ship(adapter, {"base_fingerprint": fingerprint(tiny_gguf)}, "student")
+    key, options = teacher_policy(str(tiny_gguf), "model", max_tokens=8, threads=1)
+    assert options["adapter"] == "none"
+    policy = get_policy(key, **options, n_ctx=2048)
+    try:
+        assert policy.lora_path is None
+    finally:
+        policy.close()
+    assert teacher_policy(str(tiny_gguf), "hybrid", adapter="x.gguf")[1]["adapter"] == "x.gguf"
