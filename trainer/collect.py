@@ -38,6 +38,9 @@ class TeacherRun:
     )
     best_of: int = option(1, "candidates per step for a model teacher (best-of-k, every candidate logged)")
     max_tokens: int = option(0, "reply cap for a model teacher (0: the mode's default)")
+    temperature: float = option(
+        0.0, "sampling temperature of a model teacher (0: the plugin's 0.7); higher gives best-of-k more to choose from"
+    )
     threads: int = option(0, "CPU threads for a local model (0: the backend's default)")
     jobs: int = option(1, "loop runs at once (local process pool or Ray tasks)")
     executor: str = option("local", "local (a process pool) or ray")
@@ -49,11 +52,12 @@ class TeacherRun:
         check(self.executor in ("local", "ray"), "executor", f"must be local or ray, got {self.executor!r}")
         check(self.jobs >= 1, "jobs", f"must be >= 1, got {self.jobs}")
         check(self.best_of >= 1, "best_of", f"must be >= 1, got {self.best_of}")
+        check(self.temperature >= 0, "temperature", f"must be >= 0, got {self.temperature}")
 
     def policy(self) -> tuple[str, dict[str, Any]]:
         """(registry key, options) that ``get_policy`` turns into the teacher in any worker process."""
         return teacher_policy(self.teacher, self.mode, adapter=self.adapter, best_of=self.best_of,
-                              max_tokens=self.max_tokens, threads=self.threads)
+                              max_tokens=self.max_tokens, threads=self.threads, temperature=self.temperature)
 
 
 @dataclass
@@ -75,7 +79,8 @@ class CollectConfig(TeacherRun):
 
 
 def teacher_policy(
-    teacher: str, mode: str, *, adapter: str = "", best_of: int = 1, max_tokens: int = 0, threads: int = 0
+    teacher: str, mode: str, *, adapter: str = "", best_of: int = 1, max_tokens: int = 0, threads: int = 0,
+    temperature: float = 0.0,
 ) -> tuple[str, dict[str, Any]]:
     """(registry key, options) that ``get_policy`` turns into the teacher in any worker process."""
     if teacher in NAMED_POLICIES:
@@ -90,6 +95,8 @@ def teacher_policy(
         options["max_tokens"] = max_tokens
     if threads:
         options["threads"] = threads
+    if temperature:
+        options["temperature"] = temperature
     return mode, options
 
 

@@ -48,3 +48,17 @@ def test_a_model_teacher_is_the_model_named_without_a_shipped_adapter(tiny_gguf,
     finally:
         policy.close()
     assert teacher_policy(str(tiny_gguf), "hybrid", adapter="x.gguf")[1]["adapter"] == "x.gguf"
+
+
+def test_teacher_temperature_reaches_the_model(tiny_gguf):
+    """best-of-k from a peaked 0.5B gives the same text k times at the default 0.7: collect can sample hotter."""
+    from pytest_llm4cov.policy import get_policy
+    from trainer.collect import CollectConfig
+
+    key, options = CollectConfig(teacher=str(tiny_gguf), mode="model", temperature=1.2, max_tokens=8, threads=1).policy()
+    policy = get_policy(key, **options, n_ctx=2048)
+    try:
+        assert policy.settings()["temperature"] == 1.2
+    finally:
+        policy.close()
+    assert "temperature" not in CollectConfig(teacher=str(tiny_gguf), mode="model").policy()[1]
