@@ -125,8 +125,8 @@ def resumed_policy(point: ResumePoint, model: str | None = None, name: str | Non
     settings = point.policy.get("settings") or {}
     options = {k: settings[k] for k in LOGGED_SAMPLING if k in settings} if name == logged else {}
     if name != "hybrid":
-        return build_model_policy(model, **options)
-    backend = build_model_policy(model, **{"max_tokens": DEFAULT_MAX_TOKENS, **options})
+        return build_model_policy(model, mode="model", **options)
+    backend = build_model_policy(model, mode="hybrid", **{"max_tokens": DEFAULT_MAX_TOKENS, **options})
     # No logged cap: the adapter card's, else the backend's (HybridPolicy's own order).
     return HybridPolicy(backend, max_tokens=options.get("max_tokens")) if isinstance(backend, ModelPolicy) else backend
 

@@ -39,7 +39,8 @@ class TeacherRun:
     best_of: int = option(1, "candidates per step for a model teacher (best-of-k, every candidate logged)")
     max_tokens: int = option(0, "reply cap for a model teacher (0: the mode's default)")
     temperature: float = option(
-        0.0, "sampling temperature of a model teacher (0: the plugin's 0.7); higher gives best-of-k more to choose from"
+        0.0, "sampling temperature of a model teacher (0 is not greedy: it means the plugin's 0.7); higher gives "
+        "best-of-k more to choose from"
     )
     threads: int = option(0, "CPU threads for a local model (0: the backend's default)")
     jobs: int = option(1, "loop runs at once (local process pool or Ray tasks)")

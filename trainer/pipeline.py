@@ -77,14 +77,25 @@ def _gguf(ctx: dict[str, Any], origin: str) -> str:
     return base_gguf_path(ctx["base_gguf"])
 
 
+def _student_adapter(ctx: dict[str, Any], origin: str) -> str:
+    """The exported student's adapter: a student stage samples the student, never the bare base by accident
+    (collect applies no adapter it is not given)."""
+    if not ctx.get("adapter_gguf"):
+        raise Llm4covError(
+            f"{origin}: samples the student, but no export stage comes before it: add one, or give adapter = "
+            "the student's adapter.gguf"
+        )
+    return str(ctx["adapter_gguf"])
+
+
 def _collect(name, table, out, ctx, origin, run, *, student: bool = False):
     from trainer.collect import CollectConfig, collect
 
     table.setdefault("out", str(out / "runlog.jsonl"))
     if student and "teacher" not in table:  # the last exported student, unless the table names a server
         table["teacher"] = _gguf(ctx, origin)
-        if ctx.get("adapter_gguf"):
-            table.setdefault("adapter", ctx["adapter_gguf"])
+        if "adapter" not in table:
+            table["adapter"] = _student_adapter(ctx, origin)
     config = from_mapping(CollectConfig, table, origin)
     if run:
         collect(config)
@@ -160,8 +171,8 @@ def _synthesize(name, table, out, ctx, origin, run):
         table.setdefault("states", ctx["states"])
     if table.get("teacher") == "student":  # stage 2: the student refines its own worst states, best-of-k
         table["teacher"] = _gguf(ctx, origin)
-        if ctx.get("adapter_gguf"):
-            table.setdefault("adapter", ctx["adapter_gguf"])
+        if "adapter" not in table:
+            table["adapter"] = _student_adapter(ctx, origin)
     table.setdefault("out", str(out / "runlog.jsonl"))
     config = from_mapping(SynthesizeConfig, table, origin)
     if run:

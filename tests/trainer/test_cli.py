@@ -70,6 +70,22 @@ def test_pipeline_file_errors_name_the_problem(tmp_path):
         run_pipeline(cfg)
 
 
+def test_a_student_stage_without_an_exported_student_is_an_error(tmp_path):
+    """collect applies no adapter it is not given, so a student stage with no export before it would sample the
+    bare base and call it the student."""
+    from pytest_llm4cov import Llm4covError
+
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('base_gguf = "base.gguf"\nstages = ["student"]\n')
+    with pytest.raises(Llm4covError, match=r"\[student\]: samples the student, but no export stage comes before it"):
+        run_pipeline(cfg, out=str(tmp_path / "o"), dry_run=True)
+    cfg.write_text('base_gguf = "base.gguf"\nstages = ["synthesize"]\n[synthesize]\nteacher = "student"\n')
+    with pytest.raises(Llm4covError, match="no export stage comes before it"):
+        run_pipeline(cfg, out=str(tmp_path / "o"), dry_run=True)
+    cfg.write_text('base_gguf = "base.gguf"\nstages = ["student"]\n[student]\nadapter = "mine.gguf"\n')
+    run_pipeline(cfg, out=str(tmp_path / "o"), dry_run=True)  # named: fine
+
+
 @pytest.mark.parametrize("preset", sorted(p.stem for p in (ROOT / "trainer" / "configs").glob("*.toml")))
 def test_presets_are_valid(preset, tmp_path, capsys):
     """Every stage table of each preset is a valid config and the stages wire up (nothing runs)."""

@@ -118,15 +118,27 @@ def test_each_mode_gets_the_shipped_adapter_trained_for_it(exported, tiny_gguf, 
     whole = ship(exported, {**card, "modes": ["model"]}, "b-model")
     assert choose_adapter(tiny_gguf, None, "hybrid")[0] == str(hybrid_only)
     assert choose_adapter(tiny_gguf, None, "model")[0] == str(whole)
-    for mode, expected in (("hybrid", hybrid_only), ("model", whole)):  # as the plugin builds its policies
-        policy = get_policy(mode, model=str(tiny_gguf), n_ctx=2048, threads=1, max_tokens=8)
+    from pytest_llm4cov.resume import ResumePoint, resumed_policy
+
+    def resumed(name):  # a stopped run of that policy, resumed (``--llm4cov-resume``)
+        point = ResumePoint(runlog=tmp_path / "runs.jsonl", run_id="r1", steps_done=1, base_seed=0,
+                            policy={"name": name}, best_step=0, best_testbench=None, best_observation=None)
+        return resumed_policy(point, str(tiny_gguf))
+
+    builders = [lambda: get_policy("hybrid", model=str(tiny_gguf), n_ctx=2048, threads=1, max_tokens=8),
+                lambda: get_policy("model", model=str(tiny_gguf), n_ctx=2048, threads=1, max_tokens=8),
+                lambda: resumed("hybrid"), lambda: resumed("llama-cpp")]
+    for build, expected in zip(builders, (hybrid_only, whole, hybrid_only, whole), strict=True):
+        policy = build()  # as the plugin builds its policies, fresh or resumed
         try:
             backend = getattr(policy, "model", policy)
             assert backend.lora_path == expected
         finally:
             policy.close()
-    ship(exported, {**card, "modes": []}, "c-any")  # a card without modes serves both, after the specific ones
+    any_mode = ship(exported, {**card, "modes": []}, "a-any")  # sorts first by name, serves both: the specific wins
     assert choose_adapter(tiny_gguf, None, "model")[0] == str(whole)
+    assert choose_adapter(tiny_gguf, None, "hybrid")[0] == str(hybrid_only)
+    assert choose_adapter(tiny_gguf, None)[0] == str(any_mode)  # no mode given: the first that matches
 
 
 def test_merged_model_and_quantized_copy_load(trained_tiny, tiny_gguf, tmp_path):  # noqa: F811
