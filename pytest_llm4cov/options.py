@@ -138,7 +138,8 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option("policy", str, None, "testbench writer: builtin (model-free, the default without a model), random "
-           "(baseline), hybrid (builtin testbench + model-written scenarios, the default with --llm4cov-model) or "
+           "(baseline), sketch (one whole testbench grown from the prompt's example: whole-module training data), "
+           "hybrid (builtin testbench + model-written scenarios, the default with --llm4cov-model) or "
            "model (the model writes whole testbenches)", "NAME"),
     Option("iterations", _positive_int, None, "evaluations per design, first attempt included (policy default)", "N"),
     Option("target", _fraction, None, "coverage target, e.g. 0.9 or 90% (default: the design's, else 100%)", "F"),

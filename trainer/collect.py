@@ -21,16 +21,20 @@ from trainer.corpus import design_folders
 from trainer.progress import StageProgress
 
 MODES = ("hybrid", "model")
-NAMED_POLICIES = ("builtin", "random", "control")
+NAMED_POLICIES = ("builtin", "random", "control", "sketch")
 
 
 @dataclass
 class TeacherRun:
     """The policy that runs the loop and how its runs are scheduled: shared by ``collect`` and
-    ``synthesize``. ``teacher``: builtin, random, control, or a model (``--llm4cov-model`` syntax); with a
+    ``synthesize``. ``teacher``: builtin, random, control, sketch (whole testbenches grown from the prompt's
+    example, ``policy/sketch.py``), or a model (``--llm4cov-model`` syntax); with a
     model, ``mode`` chooses hybrid scenarios or whole testbenches."""
 
-    teacher: str = option("builtin", "builtin, random, control, or a model: FILE.gguf, a HF directory, openai:URL")
+    teacher: str = option(
+        "builtin", "builtin, random, control, sketch (whole testbenches), or a model: FILE.gguf, a HF directory, "
+        "openai:URL"
+    )
     mode: str = option("hybrid", "with a model teacher: hybrid (scenarios) or model (whole testbenches)")
     adapter: str = option(
         "", "a LoRA adapter for the teacher model (GGUF for llama-cpp, PEFT dir for transformers; none given: none, "

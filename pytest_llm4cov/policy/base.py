@@ -54,7 +54,7 @@ def register(key: str) -> Callable[[type[Policy]], type[Policy]]:
 def get_policy(name: str, **options: Any) -> Policy:
     """The policy registered as ``name``, built with ``options``."""
     # Importing the modules registers their policies; model backends stay lazy inside their classes.
-    from pytest_llm4cov.policy import builtin, random_policy  # noqa: F401
+    from pytest_llm4cov.policy import builtin, random_policy, sketch  # noqa: F401
 
     if name not in POLICIES:
         # Model backends register on import; their libraries (torch, llama_cpp) load only when built.

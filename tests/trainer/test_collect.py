@@ -1,8 +1,10 @@
-"""The collect stage's resume manifest: what a stopped (or committed) collection counts as done."""
+"""The collect stage: its resume manifest, the teacher it builds, and a model-free whole-module teacher."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from trainer.collect import finished_tasks, folder_key, teacher_policy
 
@@ -62,3 +64,27 @@ def test_teacher_temperature_reaches_the_model(tiny_gguf):
     finally:
         policy.close()
     assert "temperature" not in CollectConfig(teacher=str(tiny_gguf), mode="model").policy()[1]
+
+
+@pytest.mark.simulator
+def test_sketch_teacher_makes_one_whole_module_example_per_design_from_its_best_seed(tmp_path):
+    """The whole-module teacher of cpu-0.5b-wm2.toml: seeds are its best-of-k, curation keeps the best clean one."""
+    from conftest import DESIGNS
+    from trainer.collect import CollectConfig, collect
+    from trainer.curate import CurateConfig, curate
+    from trainer.examples import read_examples
+
+    log = collect(
+        CollectConfig(teacher="sketch", mode="model", iterations=1, seeds=[0, 1, 2], corpus=[str(DESIGNS)],
+                      designs=["counter4"], out=str(tmp_path / "runlog.jsonl"))
+    )
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["policy"]["name"] for r in runs] == ["sketch"] * 3
+    best = max(runs, key=lambda r: r["score"])
+    assert best["observation"]["outcome"] == "passed"
+    out = curate(CurateConfig(runlogs=[str(log)], corpus=[str(DESIGNS)], experts=False, modes=["model"],
+                              out=str(tmp_path / "examples.jsonl")))
+    (example,) = read_examples(out)
+    assert example.kind == "start"
+    assert example.target == f"```python\n{best['testbench'].strip()}\n```"
+    assert example.score_after == best["score"]
