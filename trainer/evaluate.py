@@ -24,7 +24,7 @@ from typing import Any
 from pytest_llm4cov import Llm4covError
 from trainer.config import check, option, record
 
-NAMED_ROWS = ("builtin", "random", "control")
+NAMED_ROWS = ("builtin", "random", "control", "sketch")
 MODEL_ROWS = ("base", "trained", "teacher")
 
 

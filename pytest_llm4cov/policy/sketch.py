@@ -76,8 +76,8 @@ def sketch_testbench(state: State, seed: int) -> tuple[str, dict[str, Any]]:
         "",
         "",
         "def pick(name, width):",
-        '    """A value the RTL names half of the time, a random one otherwise."""',
-        "    if random.random() < 0.5:",
+        '    """A value VALUES lists half of the time, a random one otherwise."""',
+        "    if name in VALUES and random.random() < 0.5:",
         "        return random.choice(VALUES[name])",
         "    return random.getrandbits(width)",
     ]
