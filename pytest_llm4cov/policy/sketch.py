@@ -33,10 +33,17 @@ CHANGE = (1.0, 0.5, 0.2)
 MAX_VALUES = 8
 
 
+def element_width(port: Port) -> int:
+    """The bits of one element: an unpacked array's ``width`` counts all its elements together."""
+    return max(1, port.width // port.elements)
+
+
 def listed_values(port: Port, mined: list[int]) -> list[int]:
-    """The values ``VALUES`` lists for ``port``: those the RTL names, then 0, all ones, 1 and the top bit."""
-    top = (1 << port.width) - 1
-    values = [v & top for v in mined] + [0, top, 1, 1 << (port.width - 1)]
+    """The values ``VALUES`` lists for ``port`` (per element): those the RTL names, then 0, all ones, 1 and the
+    top bit."""
+    width = element_width(port)
+    top = (1 << width) - 1
+    values = [v & top for v in mined] + [0, top, 1, 1 << (width - 1)]
     return list(dict.fromkeys(values))[:MAX_VALUES]
 
 
@@ -53,7 +60,9 @@ def sketch_testbench(state: State, seed: int) -> tuple[str, dict[str, Any]]:
     cycles, change = rng.choice(CYCLES), rng.choice(CHANGE)
     clock, reset = iface.clock, iface.reset
     data = [p for p in iface.data_inputs if p.direction == "input"]
+    arrays = [p for p in data if p.elements > 1]  # driven with a list, one value per element
     table = len(data) > EXAMPLE_EXPLICIT_INPUTS
+    tabled = [p for p in data if p.elements == 1] if table else []
     triggers = sorted({"ClockCycles", "FallingEdge", "RisingEdge"} if clock else {"Timer"})
 
     lines = ["import random", "", "import cocotb"]
@@ -64,10 +73,10 @@ def sketch_testbench(state: State, seed: int) -> tuple[str, dict[str, Any]]:
     lines.append("VALUES = {")
     for p in data:
         values = listed_values(p, facts.order.get(p.name, []))
-        lines.append(f"    {p.name!r}: [{', '.join(_literal(v, p.width) for v in values)}],")
+        lines.append(f"    {p.name!r}: [{', '.join(_literal(v, element_width(p)) for v in values)}],")
     lines.append("}")
-    if table:
-        widths = ", ".join(f"{p.name!r}: {p.width}" for p in data)
+    if tabled:
+        widths = ", ".join(f"{p.name!r}: {p.width}" for p in tabled)
         lines.append(f"INPUT_WIDTHS = {{{widths}}}")
     lines.append(f"CYCLES = {cycles}")
     if change < 1:
@@ -91,13 +100,17 @@ def sketch_testbench(state: State, seed: int) -> tuple[str, dict[str, Any]]:
     def drive(first: bool) -> list[str]:
         guard = [] if first or change >= 1 else ["if random.random() < CHANGE:"]
         pad = "    " * len(guard)
-        if table:
-            value = "0" if first else "pick(name, width)"
-            return ["for name, width in INPUT_WIDTHS.items():", *(f"    {g}" for g in guard),
-                    f"    {pad}getattr(dut, name).value = {value}"]
         out = []
+        if tabled:
+            value = "0" if first else "pick(name, width)"
+            out = ["for name, width in INPUT_WIDTHS.items():", *(f"    {g}" for g in guard),
+                   f"    {pad}getattr(dut, name).value = {value}"]
         for p in data:
-            value = "0" if first else f"pick({p.name!r}, {p.width})"
+            if p in tabled:
+                continue
+            value = "0" if first else f"pick({p.name!r}, {element_width(p)})"
+            if p in arrays:
+                value = f"[0] * {p.elements}" if first else f"[{value} for _ in range({p.elements})]"
             out += [*guard, f"{pad}{_ref(p.name)}.value = {value}"]
         return out
 
@@ -119,7 +132,7 @@ def sketch_testbench(state: State, seed: int) -> tuple[str, dict[str, Any]]:
         body += ["    if cycle == CYCLES // 2:", "        await reset(dut)"]
     body += ["    " + ln for ln in drive(False)]
     body.append(f"    await RisingEdge({_ref(clock)})" if clock else '    await Timer(1, unit="ns")')
-    out = next((p for p in iface.outputs if p.direction == "output"), None)
+    out = next((p for p in iface.outputs if p.direction == "output" and p.elements == 1), None)
     if out is not None:
         body.append(f"    assert 0 <= int({_ref(out.name)}.value) < 2**{out.width}")
     lines += ["", "", "@cocotb.test()", "async def test_values(dut):"] + ["    " + ln for ln in body]

@@ -78,3 +78,27 @@ def test_it_runs_clean_without_a_clock(evaluator):
     design = load_design(DESIGNS / "mag_compare")
     assert design.interface.clock is None
     assert evaluate(design, sketch(design), evaluator).score > 0.9
+
+
+# An unpacked array input (as ibex_alu's `imd_val_q_i[2]`): cocotb takes a list, one value per element.
+ARRAY = """module arr (input clk, input rst_n, input [7:0] a [2], input [3:0] sel, output reg [7:0] y);
+  always @(posedge clk) if (!rst_n) y <= 0; else if (sel == 4'd9) y <= a[0] ^ a[1]; else y <= a[1];
+endmodule
+"""
+
+
+def test_an_array_input_gets_a_list_of_element_values(tmp_path):
+    (tmp_path / "arr.v").write_text(ARRAY)
+    source = sketch(load_design(tmp_path)).source
+    assert "    'a': [0x0, 0xff, 0x1, 0x80]," in source
+    assert "dut.a.value = [0] * 2" in source
+    assert "dut.a.value = [pick('a', 8) for _ in range(2)]" in source
+    assert "'sel': [8, 9, 10, 0, 15, 1]," in source  # the value compared with and its neighbours first
+    assert parse_reply(assistant_turn(source)).ok
+
+
+@pytest.mark.slow  # a design of its own: one more Verilator build
+def test_an_array_input_runs(tmp_path, evaluator):
+    (tmp_path / "arr.v").write_text(ARRAY)
+    design = load_design(tmp_path)
+    assert evaluate(design, sketch(design), evaluator).score > 0.9
