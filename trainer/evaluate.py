@@ -48,6 +48,9 @@ class EvaluateConfig:
     seed: int = option(0, "base seed (the same for every row)")
     threads: int = option(0, "CPU threads for llama-cpp (0: its default)")
     max_tokens: int = option(4096, "whole-module reply cap")
+    temperature: float = option(
+        -1.0, "sampling temperature of the model rows, all alike (negative: the plugin's 0.7; 0: greedy)"
+    )
     n_ctx: int = option(16384, "context window of the model rows")
     resume: bool = option(False, "skip designs already in OUT/<row>.json")
     out: str = option("trainer-out/evaluate", "output folder")
@@ -178,6 +181,8 @@ def row_policy(row: str, config: EvaluateConfig) -> Any:
         options["threads"] = config.threads
     if mode == "model":
         options["max_tokens"] = config.max_tokens
+    if config.temperature >= 0:
+        options["temperature"] = config.temperature
     return get_policy(mode, **options)
 
 

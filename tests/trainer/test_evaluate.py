@@ -28,3 +28,19 @@ def test_rows_leave_out_what_the_plugin_leaves_out(evaluator, tmp_path):
     row = run_row("builtin", [folder], EvaluateConfig(iterations=1, out=str(tmp_path / "evaluate")))
     (item,) = row["items"]
     assert item["score"] == pytest.approx(plugin.score, abs=1e-4)
+
+
+def test_model_rows_sample_at_the_temperature_asked_all_alike(tiny_gguf):
+    """A student trained on one template reproduces it greedily and drifts off it at 0.7 (wm2): evaluate can
+    measure every model row greedily, and leaves the plugin's sampling alone unless asked."""
+    from trainer.evaluate import EvaluateConfig, row_policy
+
+    for temperature, expected in ((0.0, 0.0), (-1.0, 0.7)):
+        config = EvaluateConfig(rows=["base"], modes=["model"], base_gguf=str(tiny_gguf), temperature=temperature,
+                                teacher=str(tiny_gguf), threads=1, n_ctx=2048, max_tokens=512)
+        for row in ("base-model", "teacher-model"):
+            policy = row_policy(row, config)
+            try:
+                assert policy.sampling.temperature == expected
+            finally:
+                policy.close()
