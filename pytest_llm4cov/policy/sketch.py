@@ -11,7 +11,8 @@ to do from the prompt in front of it, and that random stimulus misses:
 - a reset half way through, when registers hold values other than their reset values.
 
 The seed picks the run length and how often inputs change, so best-of-k over seeds (``collect seeds``) gives
-curation different candidates to choose from. One step only: it reads no feedback.
+curation different candidates to choose from. It reads no feedback: each further step is another seed, so its
+default budget is one step.
 """
 
 from __future__ import annotations
