@@ -12,7 +12,6 @@ Prose lives in ``prompts/*.md`` (string.Template, ``$name``); changing any of it
 
 from __future__ import annotations
 
-import keyword
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,18 +21,21 @@ from string import Template
 
 from pytest_llm4cov.coverage import CoveragePoint
 from pytest_llm4cov.design import Design
+from pytest_llm4cov.example import example_testbench
 from pytest_llm4cov.functional import feedback_block, without_coverage_section
 from pytest_llm4cov.interface import DesignInterface, Port
 from pytest_llm4cov.observation import Observation, Outcome
 from pytest_llm4cov.path_conditions import conditions_at
+from pytest_llm4cov.policy.rtl_facts import mine_facts
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-#: 6: the example as in 4 again (5's extra bit-select line made no model write a bit select, and sent the shipped
-#: stage-0 adapter on combo_lock into repeating `await tb.step(20000)` to the token limit); 5: the example sets a
-#: bit select or a struct field; 4: tb.set("x[hi:lo]", v), struct fields, "reached when" conditions;
-#: 3: tb.reset(fill="keep")
-PROMPT_VERSION = "llm4cov-prompt/6"
+#: 7: the whole-module example (example.py) lists the values the RTL compares each input with in VALUES and
+#: draws them half of the time, and drives unpacked array inputs with lists; 6: the example as in 4 again
+#: (5's extra bit-select line made no model write a bit select, and sent the shipped stage-0 adapter on
+#: combo_lock into repeating `await tb.step(20000)` to the token limit); 5: the example sets a bit select or a
+#: struct field; 4: tb.set("x[hi:lo]", v), struct fields, "reached when" conditions; 3: tb.reset(fill="keep")
+PROMPT_VERSION = "llm4cov-prompt/7"
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]
@@ -47,8 +49,6 @@ MIN_SPEC_TOKENS = 120
 DETAIL_LEVELS: tuple[tuple[int, int, int], ...] = ((60, 40, 8), (30, 20, 6), (12, 10, 4), (0, 5, 3), (0, 2, 2))
 MAX_LOG_LINE_CHARS = 240
 MAX_ERROR_CHARS = 2000
-#: Inputs listed one assignment per line in the example; more go into a table and a loop.
-EXAMPLE_EXPLICIT_INPUTS = 8
 
 
 def estimate_tokens(text: str) -> int:
@@ -73,72 +73,6 @@ class Prompt:
 
     def as_list(self) -> list[Message]:
         return [dict(m) for m in self.messages]
-
-
-# -- the example ---------------------------------------------------------------------------------
-
-
-def _ref(name: str) -> str:
-    """``dut.name``, or ``getattr(dut, "name")`` where the port name is no Python attribute."""
-    if name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_"):
-        return f"dut.{name}"
-    return f"getattr(dut, {name!r})"
-
-
-def example_testbench(iface: DesignInterface) -> str:
-    """A small cocotb 2 test that is correct for ``iface``: clock and reset only where it has them."""
-    clock = iface.clock
-    reset = iface.reset
-    data = [p for p in iface.data_inputs if p.direction == "input"]
-    triggers = sorted({"ClockCycles", "FallingEdge", "RisingEdge"} if clock else {"Timer"})
-    lines = ["import random", "", "import cocotb"]
-    if clock:
-        lines.append("from cocotb.clock import Clock")
-    lines.append(f"from cocotb.triggers import {', '.join(triggers)}")
-    table = len(data) > EXAMPLE_EXPLICIT_INPUTS
-    if table:
-        widths = ", ".join(f"{p.name!r}: {p.width}" for p in data)
-        lines += ["", f"INPUT_WIDTHS = {{{widths}}}"]
-    lines += ["", "", "@cocotb.test()", "async def test_smoke(dut):"]
-    what = "Clock, reset, then" if clock and reset else "Clock, then" if clock else "Reset, then" if reset else ""
-    doc = f"{what} random values on every input" if what else "Random values on every input"
-    doc += " for a few cycles." if clock else "; outputs settle after a short delay."
-    body = [f'"""{doc}"""']
-
-    def drive(random_values: bool) -> list[str]:
-        if table:
-            value = "random.getrandbits(width)" if random_values else "0"
-            return [
-                "for name, width in INPUT_WIDTHS.items():",
-                f"    getattr(dut, name).value = {value}",
-            ]
-        return [f"{_ref(p.name)}.value = {_bits(p) if random_values else 0}" for p in data]
-
-    if clock:
-        body.append(f'cocotb.start_soon(Clock({_ref(clock)}, 10, unit="ns").start())')
-    body += drive(False)
-    if reset:
-        level = "low" if reset.active_low else "high"
-        body.append(f"{_ref(reset.name)}.value = {reset.asserted}  # reset is active {level}")
-        body.append(f"await ClockCycles({_ref(clock)}, 3)" if clock else 'await Timer(10, unit="ns")')
-        body.append(f"{_ref(reset.name)}.value = {1 - reset.asserted}")
-    elif clock:
-        body.append(f"await ClockCycles({_ref(clock)}, 2)")
-    body.append("for _ in range(20):")
-    if clock:
-        body.append(f"    await FallingEdge({_ref(clock)})  # change inputs away from the active edge")
-    body += ["    " + ln for ln in drive(True)]
-    body.append(f"    await RisingEdge({_ref(clock)})" if clock else '    await Timer(1, unit="ns")')
-    out = next((p for p in iface.outputs if p.direction == "output"), None)
-    if out is not None:
-        body.append("    # Read outputs as integers; a real test compares them with a reference model.")
-        body.append(f"    assert 0 <= int({_ref(out.name)}.value) < 2**{out.width}")
-    lines += ["    " + ln for ln in body]
-    return "\n".join(lines) + "\n"
-
-
-def _bits(port: Port) -> str:
-    return f"random.getrandbits({port.width})"
 
 
 # -- the design's part: system and task ------------------------------------------------------------
@@ -192,7 +126,8 @@ def _percent(x: float) -> str:
 
 
 def render_system(design: Design) -> str:
-    return template("system").substitute(example=example_testbench(design.interface).rstrip("\n"))
+    example = example_testbench(design.interface, mine_facts(design.interface, design.rtl_text).order)
+    return template("system").substitute(example=example.rstrip("\n"))
 
 
 def render_task(

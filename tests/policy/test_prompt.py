@@ -16,6 +16,7 @@ from pytest_llm4cov.prompt import (
     example_testbench,
     group_uncovered,
     render_prompt,
+    render_system,
     template,
 )
 from pytest_llm4cov.state import State
@@ -161,6 +162,30 @@ def test_example_is_for_this_design_only(name):
         assert port.name in code
     others = {"counter4", "en", "clr"} - {p.name for p in iface.ports}
     assert not any(f"dut.{o}." in code for o in others)
+
+
+def test_the_example_draws_the_constants_the_rtl_compares_inputs_with():
+    system = render_system(load_design(DESIGNS / "regblock"))  # `locked <= (wdata != UNLOCK)`, UNLOCK 0x01ACCE55
+    values = next(ln for ln in system.splitlines() if ln.strip().startswith("'wdata':"))
+    assert hex(0x01ACCE55) in values
+    assert "dut.wdata.value = pick('wdata', 32)" in system
+    assert "'valid':" not in system  # one bit: random bits draw 0 and 1 anyway
+    assert "CYCLES = 20" in system  # a starting point: the sketch policy and a trained student run longer
+
+
+# An unpacked array input (as ibex_alu's `imd_val_q_i[2]`): cocotb takes a list, one value per element.
+ARRAY = """module arr (input clk, input rst_n, input [7:0] a [2], input [3:0] sel, output reg [7:0] y);
+  always @(posedge clk) if (!rst_n) y <= 0; else if (sel == 4'd9) y <= a[0] ^ a[1]; else y <= a[1];
+endmodule
+"""
+
+
+def test_the_example_drives_an_array_input_with_a_list(tmp_path):
+    (tmp_path / "arr.v").write_text(ARRAY)
+    system = render_system(load_design(tmp_path))
+    assert "dut.a.value = [0] * 2" in system
+    assert "dut.a.value = [pick('a', 8) for _ in range(2)]" in system
+    assert "'sel': [8, 9, 10, 0, 15, 1]," in system  # the value compared with and its neighbours first
 
 
 def test_templates_ship_with_the_package():

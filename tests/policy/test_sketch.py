@@ -12,13 +12,19 @@ from conftest import DESIGNS
 from pytest_llm4cov.design import load_design
 from pytest_llm4cov.observation import Outcome
 from pytest_llm4cov.policy import get_policy
-from pytest_llm4cov.prompt import assistant_turn, example_testbench
+from pytest_llm4cov.prompt import assistant_turn, render_system
 from pytest_llm4cov.response import parse_reply
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
 from tests.policy.test_example import WIDE  # a clock, no reset, 10 inputs: more than the example lists one by one
+from tests.policy.test_prompt import ARRAY  # an unpacked array input
 
 UNLOCK = 0x01AC_CE55  # regblock's LOCK register key: `locked <= (wdata != UNLOCK)`
+
+
+def prompt_example(design) -> str:
+    """The example testbench exactly as the whole-module prompt shows it."""
+    return render_system(design).split("```python\n")[1].split("```")[0]
 
 
 def sketch(design, seed: int = 0) -> Testbench:
@@ -30,6 +36,20 @@ def test_values_table_lists_what_the_rtl_compares_inputs_with():
     values = next(ln for ln in tb.source.splitlines() if ln.strip().startswith("'wdata':"))
     assert hex(UNLOCK) in values
     assert "await reset(dut)" in tb.source.split("for cycle in range(CYCLES):")[1]  # the reset half way
+
+
+def test_it_is_the_prompts_example_with_a_longer_run_and_a_reset_half_way():
+    design = load_design(DESIGNS / "cmd_parser")
+    example, grown = prompt_example(design), sketch(design).source
+
+    def table(source):
+        return source.split("VALUES = {")[1].split("}")[0]
+
+    assert table(grown) == table(example)  # a student copies the values from the prompt in front of it
+    assert "CYCLES = 20\n" in example
+    assert "CYCLES = 20\n" not in grown
+    assert "cycle == CYCLES // 2" in grown
+    assert "cycle == CYCLES // 2" not in example
 
 
 def test_it_is_a_reply_the_parser_gives_back_unchanged():
@@ -69,7 +89,7 @@ def evaluate(design, tb, evaluator):
 @pytest.mark.simulator
 def test_on_a_state_machine_it_covers_more_than_the_example(evaluator):
     design = load_design(DESIGNS / "pkt_parser")  # a header of 0xCA, 0xFE, ... in order
-    example = Testbench(example_testbench(design.interface), module_name_for(design.top))
+    example = Testbench(prompt_example(design), module_name_for(design.top))
     assert evaluate(design, sketch(design), evaluator).score > evaluate(design, example, evaluator).score
 
 
@@ -78,13 +98,6 @@ def test_it_runs_clean_without_a_clock(evaluator):
     design = load_design(DESIGNS / "mag_compare")
     assert design.interface.clock is None
     assert evaluate(design, sketch(design), evaluator).score > 0.9
-
-
-# An unpacked array input (as ibex_alu's `imd_val_q_i[2]`): cocotb takes a list, one value per element.
-ARRAY = """module arr (input clk, input rst_n, input [7:0] a [2], input [3:0] sel, output reg [7:0] y);
-  always @(posedge clk) if (!rst_n) y <= 0; else if (sel == 4'd9) y <= a[0] ^ a[1]; else y <= a[1];
-endmodule
-"""
 
 
 def test_an_array_input_gets_a_list_of_element_values(tmp_path):
