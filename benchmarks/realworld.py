@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "realworld",
                         help="the assembled repo (OUT/repo) and results (OUT/results.json)")
     parser.add_argument("--designs", help="only these design folders (comma-separated)")
-    parser.add_argument("--policies", default="builtin,random", help="policies to run (builtin,random)")
+    parser.add_argument("--policies", default="builtin,random",
+                        help="policies to run: registered names, e.g. builtin, random, sketch (builtin,random)")
     parser.add_argument("--iterations", type=int, default=None, help="evaluations per design (policy default)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="designs run in parallel processes (1)")
@@ -388,32 +389,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(results: dict) -> None:
-    """Per design: builtin and random coverage, wall time, the generated keys; then the averages."""
-    b = results["runs"].get("builtin", {})
-    r = results["runs"].get("random", {})
+    """Per design: each policy's coverage (builtin first), wall times, the generated keys; then the averages over
+    the designs every policy ran, and how builtin stands against random."""
+    runs = results["runs"]
+    policies = sorted(runs, key=lambda p: (p != "builtin", p != "random", p))
     names = list(results["designs"])
-    print(f"{'design':30} {'builtin':>8} {'random':>8} {'wall b':>7} {'wall r':>7}  notes")
-    sb, sr, n_both = 0.0, 0.0, 0
+    head = " ".join(f"{p[:8]:>8}" for p in policies) + " " + " ".join(f"{'wall ' + p[:2]:>7}" for p in policies)
+    print(f"{'design':30} {head}  notes")
     for n in names:
-        x, y = b.get(n), r.get(n)
-        cells = [f"{x['score']:>8.1%}" if x else f"{'-':>8}", f"{y['score']:>8.1%}" if y else f"{'-':>8}",
-                 f"{x['wall_s']:>7.1f}" if x else f"{'-':>7}", f"{y['wall_s']:>7.1f}" if y else f"{'-':>7}"]
-        notes = []
+        items = [runs[p].get(n) for p in policies]
+        cells = [f"{x['score']:>8.1%}" if x else f"{'-':>8}" for x in items]
+        cells += [f"{x['wall_s']:>7.1f}" if x else f"{'-':>7}" for x in items]
         cfg = results["designs"][n].get("config") or {}
-        notes += [f"{k}={v}" for k, v in cfg.items()]
-        for item in (x, y):
-            if item and item.get("outcome") == "error":
-                notes.append("error: " + (item.get("error") or "").splitlines()[0][:100])
-                break
+        notes = [f"{k}={v}" for k, v in cfg.items()]
+        errors = [x for x in items if x and x.get("outcome") == "error"]
+        if errors:
+            notes.append("error: " + (errors[0].get("error") or "").splitlines()[0][:100])
         print(f"{n:30} {' '.join(cells)}  {'; '.join(notes)}")
-        if x and y:
-            sb, sr, n_both = sb + x["score"], sr + y["score"], n_both + 1
-    if n_both:
-        print(f"{'average (' + str(n_both) + ' designs)':30} {sb / n_both:>8.1%} {sr / n_both:>8.1%}")
-        both = [n for n in names if n in b and n in r]
-        at95 = sum(b[n]["score"] >= 0.95 for n in both), sum(r[n]["score"] >= 0.95 for n in both)
-        print(f"at or above 95%: builtin {at95[0]}/{len(both)}, random {at95[1]}/{len(both)}")
-        behind = [n for n in both if r[n]["score"] < 0.95 and not b[n]["score"] > r[n]["score"] + 1e-9]
+    every = [n for n in names if all(n in runs[p] for p in policies)]
+    if not every:
+        return
+    means = " ".join(f"{sum(runs[p][n]['score'] for n in every) / len(every):>8.1%}" for p in policies)
+    print(f"{'average (' + str(len(every)) + ' designs)':30} {means}")
+    at95 = ", ".join(f"{p} {sum(runs[p][n]['score'] >= 0.95 for n in every)}/{len(every)}" for p in policies)
+    print(f"at or above 95%: {at95}")
+    if "builtin" in runs and "random" in runs:
+        b, r = runs["builtin"], runs["random"]
+        behind = [n for n in every if r[n]["score"] < 0.95 and not b[n]["score"] > r[n]["score"] + 1e-9]
         print("random below 95% and builtin not strictly above it: " + (", ".join(
             f"{n} ({b[n]['score']:.1%} vs {r[n]['score']:.1%})" for n in behind) or "none"))
 
