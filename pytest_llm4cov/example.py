@@ -2,15 +2,17 @@
 
 Small models copy the prompt's example more than they follow its instructions, so the example carries what
 a copy needs to cover more than random stimulus: a ``VALUES`` table per input (the constants the RTL
-compares it with, mined by ``policy.rtl_facts``, then its corners), drawn half of the time by ``pick``. The
-prompt's example runs 20 cycles; the sketch policy (``policy/sketch.py``) writes the same text with a longer
-run, slower inputs and a reset half way, the edits a trained student learns to make (prompt version 7).
+compares it with, mined by ``policy.rtl_facts``, then its corners), drawn half of the time by ``pick``, and
+in a clocked design with a timer, four pauses of ``HOLD`` cycles in which the inputs stay as they are, long
+enough for the longest timer to run out (prompt version 8). The prompt's example runs 20 cycles; the sketch
+policy (``policy/sketch.py``) writes the same text with a longer run, slower inputs and a reset half way, the
+edits a trained student learns to make.
 """
 
 from __future__ import annotations
 
 import keyword
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pytest_llm4cov.interface import DesignInterface, Port
 
@@ -20,6 +22,18 @@ EXPLICIT_INPUTS = 8
 MAX_VALUES = 8
 #: The prompt's example run: short, a starting point.
 EXAMPLE_CYCLES = 20
+#: The longest hold: timers longer than this are not waited out (each hold costs its length in cycles).
+MAX_HOLD = 4096
+#: Cycles a hold lasts beyond the timer's threshold (the inputs take a cycle or two to start it).
+HOLD_MARGIN = 16
+
+
+def hold_cycles(timeouts: Iterable[int]) -> int:
+    """How long the inputs stay as they are: past the longest timer ``policy.rtl_facts.mine_facts`` found
+    (thresholds counters are compared with, counter rollovers, large parameters) up to ``MAX_HOLD``; 0 with
+    none. Random inputs that change every few cycles restart such timers before they run out."""
+    timers = [t for t in timeouts if t <= MAX_HOLD]
+    return max(timers) + HOLD_MARGIN if timers else 0
 
 
 def ref(name: str) -> str:
@@ -54,10 +68,12 @@ def example_testbench(
     cycles: int = EXAMPLE_CYCLES,
     change: float = 1.0,
     reset_midway: bool = False,
+    hold: int = 0,
 ) -> str:
     """A cocotb 2 test that is correct for ``iface``: clock and reset only where it has them, ``cycles`` cycles
     of inputs from ``VALUES`` (``mined``: input -> values the RTL names) or random, each input changing with
-    probability ``change`` per cycle, and, with ``reset_midway``, a second reset half way through."""
+    probability ``change`` per cycle, with ``reset_midway`` a second reset half way through, and with ``hold`` (a
+    clocked design only) four stretches of ``hold`` cycles in which the inputs stay as they are."""
     mined = mined or {}
     clock, reset = iface.clock, iface.reset
     data = [p for p in iface.data_inputs if p.direction == "input"]
@@ -65,6 +81,7 @@ def example_testbench(
     tabled = [p for p in data if p.elements == 1] if len(data) > EXPLICIT_INPUTS else []
     triggers = sorted({"ClockCycles", "FallingEdge", "RisingEdge"} if clock else {"Timer"})
     midway = reset_midway and reset is not None
+    hold = hold if clock and cycles >= 8 else 0
 
     lines = ["import random", "", "import cocotb"]
     if clock:
@@ -84,6 +101,8 @@ def example_testbench(
     lines.append(f"CYCLES = {cycles}")
     if change < 1:
         lines.append(f"CHANGE = {change}  # the chance an input changes in a cycle: slow inputs let state build up")
+    if hold:
+        lines.append(f"HOLD = {hold}  # cycles the inputs stay as they are, four times: timers and windows run out")
     lines += [
         "",
         "",
@@ -119,7 +138,8 @@ def example_testbench(
 
     what = "Clock, reset, then" if clock and reset else "Clock, then" if clock else "Reset, then" if reset else ""
     doc = f"{what} CYCLES cycles of inputs from VALUES or random" if what else "CYCLES rounds of inputs"
-    doc += ", with a reset half way." if midway else "."
+    extras = [e for e, on in (("a reset half way", midway), ("four HOLD-cycle pauses", hold)) if on]
+    doc += f", with {' and '.join(extras)}." if extras else "."
     body = [f'"""{doc}"""']
     if clock:
         body.append(f'cocotb.start_soon(Clock({ref(clock)}, 10, unit="ns").start())')
@@ -129,6 +149,8 @@ def example_testbench(
     elif clock:
         body.append(f"await ClockCycles({ref(clock)}, 2)")
     body.append("for cycle in range(CYCLES):")
+    if hold:
+        body += ["    if cycle % (CYCLES // 4) == CYCLES // 8:", f"        await ClockCycles({ref(clock)}, HOLD)"]
     if clock:
         body.append(f"    await FallingEdge({ref(clock)})  # change inputs away from the active edge")
     if midway:

@@ -21,7 +21,7 @@ from string import Template
 
 from pytest_llm4cov.coverage import CoveragePoint
 from pytest_llm4cov.design import Design
-from pytest_llm4cov.example import example_testbench
+from pytest_llm4cov.example import example_testbench, hold_cycles
 from pytest_llm4cov.functional import feedback_block, without_coverage_section
 from pytest_llm4cov.interface import DesignInterface, Port
 from pytest_llm4cov.observation import Observation, Outcome
@@ -30,12 +30,14 @@ from pytest_llm4cov.policy.rtl_facts import mine_facts
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-#: 7: the whole-module example (example.py) lists the values the RTL compares each input with in VALUES and
-#: draws them half of the time, and drives unpacked array inputs with lists; 6: the example as in 4 again
-#: (5's extra bit-select line made no model write a bit select, and sent the shipped stage-0 adapter on
-#: combo_lock into repeating `await tb.step(20000)` to the token limit); 5: the example sets a bit select or a
-#: struct field; 4: tb.set("x[hi:lo]", v), struct fields, "reached when" conditions; 3: tb.reset(fill="keep")
-PROMPT_VERSION = "llm4cov-prompt/7"
+#: 8: the whole-module example pauses four times for HOLD cycles, the longest timer the RTL has (a watchdog
+#: window, an idle timeout), with the inputs as they are; 7: the whole-module example (example.py) lists the
+#: values the RTL compares each input with in VALUES and draws them half of the time, and drives unpacked
+#: array inputs with lists; 6: the example as in 4 again (5's extra bit-select line made no model write a bit
+#: select, and sent the shipped stage-0 adapter on combo_lock into repeating `await tb.step(20000)` to the
+#: token limit); 5: the example sets a bit select or a struct field; 4: tb.set("x[hi:lo]", v), struct fields,
+#: "reached when" conditions; 3: tb.reset(fill="keep")
+PROMPT_VERSION = "llm4cov-prompt/8"
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]
@@ -126,7 +128,8 @@ def _percent(x: float) -> str:
 
 
 def render_system(design: Design) -> str:
-    example = example_testbench(design.interface, mine_facts(design.interface, design.rtl_text).order)
+    facts = mine_facts(design.interface, design.rtl_text)
+    example = example_testbench(design.interface, facts.order, hold=hold_cycles(facts.timeouts))
     return template("system").substitute(example=example.rstrip("\n"))
 
 

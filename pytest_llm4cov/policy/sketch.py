@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from typing import Any, ClassVar
 
-from pytest_llm4cov.example import example_testbench
+from pytest_llm4cov.example import example_testbench, hold_cycles
 from pytest_llm4cov.policy.base import Policy, Proposal, register
 from pytest_llm4cov.policy.rtl_facts import mine_facts
 from pytest_llm4cov.state import State
@@ -37,10 +37,13 @@ def sketch_testbench(state: State, seed: int) -> tuple[str, dict[str, Any]]:
     facts = mine_facts(design.interface, design.rtl_text)
     rng = random.Random(seed)
     cycles, change = rng.choice(CYCLES), rng.choice(CHANGE)
-    source = example_testbench(design.interface, facts.order, cycles=cycles, change=change, reset_midway=True)
+    hold = hold_cycles(facts.timeouts)  # as the prompt's example has it
+    source = example_testbench(
+        design.interface, facts.order, cycles=cycles, change=change, reset_midway=True, hold=hold
+    )
     inputs = [p for p in design.interface.data_inputs if p.direction == "input"]
     mined = sum(bool(facts.order.get(p.name)) for p in inputs)
-    return source, {"cycles": cycles, "change": change, "inputs_with_mined_values": mined}
+    return source, {"cycles": cycles, "change": change, "hold": hold, "inputs_with_mined_values": mined}
 
 
 @register("sketch")

@@ -173,6 +173,15 @@ def test_the_example_draws_the_constants_the_rtl_compares_inputs_with():
     assert "CYCLES = 20" in system  # a starting point: the sketch policy and a trained student run longer
 
 
+def test_the_example_pauses_for_the_longest_timer_and_only_in_a_clocked_design():
+    system = render_system(load_design(DESIGNS / "watchdog"))  # a 2,000-cycle window in an 11-bit counter
+    hold = int(system.split("HOLD = ")[1].split()[0])
+    assert 2000 < hold <= 2048 + 64
+    assert "await ClockCycles(dut.clk, HOLD)" in system
+    assert "HOLD" not in render_system(load_design(DESIGNS / "alu8"))  # no clock: nothing to wait out
+    assert "HOLD" not in render_system(load_design(DESIGNS / "barrel_shifter"))  # a clock, but no timer
+
+
 # An unpacked array input (as ibex_alu's `imd_val_q_i[2]`): cocotb takes a list, one value per element.
 ARRAY = """module arr (input clk, input rst_n, input [7:0] a [2], input [3:0] sel, output reg [7:0] y);
   always @(posedge clk) if (!rst_n) y <= 0; else if (sel == 4'd9) y <= a[0] ^ a[1]; else y <= a[1];

@@ -94,6 +94,17 @@ def test_on_a_state_machine_it_covers_more_than_the_example(evaluator):
 
 
 @pytest.mark.simulator
+def test_its_pauses_let_a_watchdog_window_run_out(evaluator):
+    design = load_design(DESIGNS / "watchdog")  # expires after 2,000 cycles without a good kick
+    tb = sketch(design)
+    assert "HOLD = " in tb.source
+    obs = evaluate(design, tb, evaluator)
+    expired = next(n for n, ln in enumerate(design.rtl_text["watchdog.v"].splitlines(), 1) if "state   <= S_FIRE" in ln)
+    missed = {p.line for p in obs.uncovered() if p.file.endswith("watchdog.v")}
+    assert expired not in missed
+
+
+@pytest.mark.simulator
 def test_it_runs_clean_without_a_clock(evaluator):
     design = load_design(DESIGNS / "mag_compare")
     assert design.interface.clock is None
