@@ -2,11 +2,12 @@
 
 Small models copy the prompt's example more than they follow its instructions, so the example carries what
 a copy needs to cover more than random stimulus: a ``VALUES`` table per input (the constants the RTL
-compares it with, mined by ``policy.rtl_facts``, then its corners), drawn half of the time by ``pick``, and
-in a clocked design with a timer, four pauses of ``HOLD`` cycles in which the inputs stay as they are, long
-enough for the longest timer to run out (prompt version 8). The prompt's example runs 20 cycles; the sketch
-policy (``policy/sketch.py``) writes the same text with a longer run, slower inputs and a reset half way, the
-edits a trained student learns to make.
+compares it with, mined by ``policy.rtl_facts``, then its corners), drawn half of the time by ``pick``; in a
+clocked design with a timer, four pauses of ``HOLD`` cycles in which the inputs stay as they are, long enough
+for the longest timer to run out (prompt 8); and phases in which each input changes at a rate of its own, so
+some stay still while others toggle (prompt 9). The prompt's example runs 20 cycles; the sketch policy
+(``policy/sketch.py``) writes the same text with a longer run and a reset half way, the edits a trained
+student learns to make.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ EXPLICIT_INPUTS = 8
 MAX_VALUES = 8
 #: The prompt's example run: short, a starting point.
 EXAMPLE_CYCLES = 20
+#: Cycles each input keeps the rate at which it changes: fast, slow and still inputs mix anew in every phase
+#: (a chip select held while its clock toggles, a serial line held for a bit time).
+EXAMPLE_PHASE = 50
 #: The longest hold: timers longer than this are not waited out (each hold costs its length in cycles).
 MAX_HOLD = 4096
 #: Cycles a hold lasts beyond the timer's threshold (the inputs take a cycle or two to start it).
@@ -66,14 +70,15 @@ def example_testbench(
     mined: Mapping[str, list[int]] | None = None,
     *,
     cycles: int = EXAMPLE_CYCLES,
-    change: float = 1.0,
+    phase: int = EXAMPLE_PHASE,
     reset_midway: bool = False,
     hold: int = 0,
 ) -> str:
     """A cocotb 2 test that is correct for ``iface``: clock and reset only where it has them, ``cycles`` cycles
-    of inputs from ``VALUES`` (``mined``: input -> values the RTL names) or random, each input changing with
-    probability ``change`` per cycle, with ``reset_midway`` a second reset half way through, and with ``hold`` (a
-    clocked design only) four stretches of ``hold`` cycles in which the inputs stay as they are."""
+    of inputs from ``VALUES`` (``mined``: input -> values the RTL names) or random, each input changing at a
+    rate it draws from ``RATES`` every ``phase`` cycles, with ``reset_midway`` a second reset half way through,
+    and with ``hold`` (a clocked design only) four stretches of ``hold`` cycles in which the inputs stay as they
+    are."""
     mined = mined or {}
     clock, reset = iface.clock, iface.reset
     data = [p for p in iface.data_inputs if p.direction == "input"]
@@ -99,8 +104,8 @@ def example_testbench(
         widths = ", ".join(f"{p.name!r}: {p.width}" for p in tabled)
         lines.append(f"INPUT_WIDTHS = {{{widths}}}")
     lines.append(f"CYCLES = {cycles}")
-    if change < 1:
-        lines.append(f"CHANGE = {change}  # the chance an input changes in a cycle: slow inputs let state build up")
+    lines.append("RATES = (1.0, 0.3, 0.05, 0.0)  # the chance an input changes in a cycle: each draws one per phase")
+    lines.append(f"PHASE = {phase}  # cycles: fast, slow and still inputs mix anew in every phase")
     if hold:
         lines.append(f"HOLD = {hold}  # cycles the inputs stay as they are, four times: timers and windows run out")
     lines += [
@@ -119,25 +124,29 @@ def example_testbench(
         lines.append(f"    await ClockCycles({ref(clock)}, 3)" if clock else '    await Timer(10, unit="ns")')
         lines.append(f"    {ref(reset.name)}.value = {1 - reset.asserted}")
 
+    def guard(first: bool, name: str) -> list[str]:
+        return [] if first else [f"if random.random() < rate.setdefault({name}, random.choice(RATES)):"]
+
     def drive(first: bool) -> list[str]:
-        guard = [] if first or change >= 1 else ["if random.random() < CHANGE:"]
-        pad = "    " * len(guard)
         out = []
         if tabled:
             value = "0" if first else "pick(name, width)"
-            out = ["for name, width in INPUT_WIDTHS.items():", *(f"    {g}" for g in guard),
-                   f"    {pad}getattr(dut, name).value = {value}"]
+            g = guard(first, "name")
+            out = ["for name, width in INPUT_WIDTHS.items():", *(f"    {x}" for x in g),
+                   f"    {'    ' * len(g)}getattr(dut, name).value = {value}"]
         for p in data:
             if p in tabled:
                 continue
             value = "0" if first else f"pick({p.name!r}, {element_width(p)})"
             if p in arrays:
                 value = f"[0] * {p.elements}" if first else f"[{value} for _ in range({p.elements})]"
-            out += [*guard, f"{pad}{ref(p.name)}.value = {value}"]
+            g = guard(first, repr(p.name))
+            out += [*g, f"{'    ' * len(g)}{ref(p.name)}.value = {value}"]
         return out
 
     what = "Clock, reset, then" if clock and reset else "Clock, then" if clock else "Reset, then" if reset else ""
-    doc = f"{what} CYCLES cycles of inputs from VALUES or random" if what else "CYCLES rounds of inputs"
+    doc = f"{what} CYCLES cycles of inputs" if what else "CYCLES rounds of inputs"
+    doc += " from VALUES or random at rates from RATES"
     extras = [e for e, on in (("a reset half way", midway), ("four HOLD-cycle pauses", hold)) if on]
     doc += f", with {' and '.join(extras)}." if extras else "."
     body = [f'"""{doc}"""']
@@ -155,6 +164,7 @@ def example_testbench(
         body.append(f"    await FallingEdge({ref(clock)})  # change inputs away from the active edge")
     if midway:
         body += ["    if cycle == CYCLES // 2:", "        await reset(dut)"]
+    body += ["    if cycle % PHASE == 0:", "        rate = {}  # each input draws how often it changes in this phase"]
     body += ["    " + ln for ln in drive(False)]
     body.append(f"    await RisingEdge({ref(clock)})" if clock else '    await Timer(1, unit="ns")')
     out = next((p for p in iface.outputs if p.direction == "output" and p.elements == 1), None)

@@ -30,14 +30,16 @@ from pytest_llm4cov.policy.rtl_facts import mine_facts
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-#: 8: the whole-module example pauses four times for HOLD cycles, the longest timer the RTL has (a watchdog
-#: window, an idle timeout), with the inputs as they are; 7: the whole-module example (example.py) lists the
+#: 9: the whole-module example's inputs change at rates each draws from RATES every PHASE cycles (some still,
+#: some toggling: a chip select held while its clock runs) instead of all at once; 8: the example pauses four
+#: times for HOLD cycles, the longest timer the RTL has (a watchdog window, an idle timeout), with the inputs
+#: as they are; 7: the whole-module example (example.py) lists the
 #: values the RTL compares each input with in VALUES and draws them half of the time, and drives unpacked
 #: array inputs with lists; 6: the example as in 4 again (5's extra bit-select line made no model write a bit
 #: select, and sent the shipped stage-0 adapter on combo_lock into repeating `await tb.step(20000)` to the
 #: token limit); 5: the example sets a bit select or a struct field; 4: tb.set("x[hi:lo]", v), struct fields,
 #: "reached when" conditions; 3: tb.reset(fill="keep")
-PROMPT_VERSION = "llm4cov-prompt/8"
+PROMPT_VERSION = "llm4cov-prompt/9"
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]

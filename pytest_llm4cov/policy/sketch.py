@@ -7,10 +7,10 @@ This policy writes that example with the edits a small model can learn to make t
 and that a 20-cycle copy misses:
 
 - a run of hundreds or thousands of cycles instead of 20 (counters and timeouts run out);
-- inputs that change in only some cycles (state builds up);
+- phases of 50 or 200 cycles in which each input keeps the rate it changes at (the example's are 50);
 - a reset half way through, when registers hold values other than their reset values.
 
-The seed picks the run length and how often inputs change, so best-of-k over seeds (``collect seeds``) gives
+The seed picks the run length and the phase length, so best-of-k over seeds (``collect seeds``) gives
 curation different candidates to choose from. It reads no feedback: each further step is another seed, so its
 default budget is one step.
 """
@@ -26,9 +26,9 @@ from pytest_llm4cov.policy.rtl_facts import mine_facts
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
 
-#: Run lengths and input change rates the seed chooses among.
+#: Run lengths and phase lengths (cycles an input keeps its rate of change) the seed chooses among.
 CYCLES = (300, 1000, 3000)
-CHANGE = (1.0, 0.5, 0.2)
+PHASES = (50, 200)
 
 
 def sketch_testbench(state: State, seed: int) -> tuple[str, dict[str, Any]]:
@@ -36,14 +36,12 @@ def sketch_testbench(state: State, seed: int) -> tuple[str, dict[str, Any]]:
     design = state.design
     facts = mine_facts(design.interface, design.rtl_text)
     rng = random.Random(seed)
-    cycles, change = rng.choice(CYCLES), rng.choice(CHANGE)
+    cycles, phase = rng.choice(CYCLES), rng.choice(PHASES)
     hold = hold_cycles(facts.timeouts)  # as the prompt's example has it
-    source = example_testbench(
-        design.interface, facts.order, cycles=cycles, change=change, reset_midway=True, hold=hold
-    )
+    source = example_testbench(design.interface, facts.order, cycles=cycles, phase=phase, reset_midway=True, hold=hold)
     inputs = [p for p in design.interface.data_inputs if p.direction == "input"]
     mined = sum(bool(facts.order.get(p.name)) for p in inputs)
-    return source, {"cycles": cycles, "change": change, "hold": hold, "inputs_with_mined_values": mined}
+    return source, {"cycles": cycles, "phase": phase, "hold": hold, "inputs_with_mined_values": mined}
 
 
 @register("sketch")
