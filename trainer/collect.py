@@ -120,7 +120,13 @@ def folder_key(folder: str | Path) -> str:
 
 
 def finished_tasks(out: Path) -> set[tuple[str, int]]:
-    """(design folder key, seed) pairs a previous collection into ``out`` finished (``folder_key``)."""
+    """(design folder key, seed) pairs a previous collection into ``out`` finished (``folder_key``).
+
+    Refuses a manifest written under another prompt version: curate renders today's prompt, and a reply
+    collected for another prompt (a sketch grown from another example) would be trained as its answer.
+    Lines from before the version was recorded carry none and are taken as they are."""
+    from pytest_llm4cov.prompt import PROMPT_VERSION
+
     path = _manifest(out)
     if not path.is_file():
         return set()
@@ -131,12 +137,19 @@ def finished_tasks(out: Path) -> set[tuple[str, int]]:
             done.add((folder_key(item["folder"]), int(item["seed"])))
         except (ValueError, KeyError, TypeError):
             continue  # a line cut by a stop: that task runs again
+        version = item.get("prompt_version")
+        if version is not None and version != PROMPT_VERSION:
+            raise Llm4covError(
+                f"{path}: these runs were collected under {version}, the prompt is {PROMPT_VERSION} now; delete "
+                f"{path.name} and {out.name} beside it (or set [collect] out elsewhere) and collect again"
+            )
     return done
 
 
 def collect(config: CollectConfig) -> Path:
     """Run the teacher over the corpus; returns the run log's path."""
     from pytest_llm4cov.bench import BenchTask, progress_line
+    from pytest_llm4cov.prompt import PROMPT_VERSION
 
     out = Path(config.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +177,7 @@ def collect(config: CollectConfig) -> Path:
             fh.write(
                 json.dumps(
                     {"folder": folder_key(task.folder), "seed": task.seed, "score": item["score"],
-                     "outcome": item.get("outcome")}
+                     "outcome": item.get("outcome"), "prompt_version": PROMPT_VERSION}
                 )
                 + "\n"
             )

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from pytest_llm4cov import Llm4covError
+from pytest_llm4cov.prompt import PROMPT_VERSION
 from trainer.collect import finished_tasks, folder_key, teacher_policy
 
 
@@ -28,6 +30,17 @@ def test_manifest_keys_are_relative_so_a_committed_collection_resumes_in_another
     monkeypatch.chdir(new)
     assert ("designs/counter4", 0) in finished_tasks(moved)
     assert folder_key(new / "designs" / "counter4") == "designs/counter4"
+
+
+def test_a_manifest_from_another_prompt_version_is_refused_with_what_to_delete(tmp_path):
+    out = tmp_path / "runlog.jsonl"
+    manifest = out.with_name("runlog.jsonl.done.jsonl")
+    line = {"folder": "designs/counter4", "seed": 0, "prompt_version": PROMPT_VERSION}
+    manifest.write_text(json.dumps(line) + "\n")
+    assert finished_tasks(out) == {("designs/counter4", 0)}
+    manifest.write_text(json.dumps({**line, "prompt_version": "llm4cov-prompt/1"}) + "\n")
+    with pytest.raises(Llm4covError, match="llm4cov-prompt/1.*delete runlog.jsonl.done.jsonl and runlog.jsonl"):
+        finished_tasks(out)
 
 
 def test_a_model_teacher_is_the_model_named_without_a_shipped_adapter(tiny_gguf, tmp_path, monkeypatch):
