@@ -129,9 +129,14 @@ def _percent(x: float) -> str:
     return f"{x * 100:.1f}%".replace(".0%", "%")
 
 
-def render_system(design: Design) -> str:
+def prompt_example(design: Design) -> str:
+    """The example testbench the whole-module system prompt shows for ``design`` (``example.py``)."""
     facts = mine_facts(design.interface, design.rtl_text)
-    example = example_testbench(design.interface, facts.order, hold=hold_cycles(facts.timeouts))
+    return example_testbench(design.interface, facts.order, hold=hold_cycles(facts.timeouts))
+
+
+def render_system(design: Design) -> str:
+    example = prompt_example(design)
     return template("system").substitute(example=example.rstrip("\n"))
 
 

@@ -2,9 +2,10 @@
 
 Small models make the same mechanical mistakes again and again: missing imports, ``dut.sig = 1``
 instead of ``dut.sig.value = 1``, cocotb 1.x names (``units=``), ports that do not exist, names they
-never define. Each fix that cannot change what the testbench means is applied; each problem that
-can (a port that is not there, an undefined name) is only reported, with the real port list, so the
-next step can fix it. Every fix and finding is a one-line note that goes into the observation.
+never define. Each fix that cannot change what the testbench means is applied (a name the prompt's
+example defines is added from it: that is what a copy meant); each problem that can (a port that is not
+there, any other undefined name) is only reported, with the real port list, so the next step can fix it.
+Every fix and finding is a one-line note that goes into the observation.
 """
 
 from __future__ import annotations
@@ -168,6 +169,48 @@ def _fix_uncalled_awaits(source: str, fixes: list[str]) -> str:
     return source
 
 
+def _example_definitions(example: str) -> dict[str, ast.stmt]:
+    """The module-level names the prompt's example defines (constants, helpers), each with its statement."""
+    try:
+        tree = ast.parse(example)
+    except SyntaxError:
+        return {}
+    found: dict[str, ast.stmt] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found[node.targets[0].id] = node
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list:
+            found[node.name] = node
+    return found
+
+
+def _add_example_definitions(source: str, tree: ast.Module, example: str, fixes: list[str]) -> str:
+    """Names the reply uses but never defines, where the prompt's example defines them at module level: a
+    small model copying the example drops a line (``HOLD = 528``, the ``pick`` helper) and the test dies of
+    a NameError. The example's own definition is what the copy meant, so it is added before the first
+    function, with whatever example names it uses in turn."""
+    definitions = _example_definitions(example) if example else {}
+    defined = _defined_names(tree)
+    wanted = [n for n, _ in _used_names(tree) if n in definitions and n not in defined]
+    added: list[str] = []
+    while wanted:
+        name = wanted.pop(0)
+        if name in added or name in defined:
+            continue
+        added.append(name)
+        wanted += [n for n, _ in _used_names(definitions[name]) if n in definitions]
+    if not added:
+        return source
+    order = list(definitions)
+    added.sort(key=order.index)
+    text = "\n\n".join(ast.get_source_segment(example, definitions[n]) or "" for n in added)
+    fixes.append(f"{', '.join(f'`{n}`' for n in added)} used but never defined: added the prompt example's definition")
+    first = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), None)
+    lines = source.splitlines(keepends=True)
+    at = len(lines) if first is None else (first.decorator_list[0].lineno if first.decorator_list else first.lineno) - 1
+    return "".join(lines[:at]) + text + "\n\n\n" + "".join(lines[at:])
+
+
 def _add_imports(source: str, tree: ast.AST, fixes: list[str]) -> str:
     defined = _defined_names(tree)
     used = {name for name, _ in _used_names(tree)}
@@ -238,13 +281,22 @@ def rtl_names(rtl_text: Iterable[str]) -> set[str]:
     return names
 
 
-def repair(source: str, ports: Iterable[str] = (), *, signals: Iterable[str] = (), inputs: Iterable[str] = ()) -> Repair:
+def repair(
+    source: str,
+    ports: Iterable[str] = (),
+    *,
+    signals: Iterable[str] = (),
+    inputs: Iterable[str] = (),
+    example: str = "",
+) -> Repair:
     """Apply meaning-preserving fixes; report port and name problems. Never raises.
 
     Args:
         ports: the top module's port names; ``dut.x`` for anything else is reported.
         signals: other names ``dut.x`` may reach (internal signals; ``rtl_names`` of the RTL).
         inputs: what the hybrid scaffold's ``tb.set(name, ...)`` can drive: the data inputs and the reset.
+        example: the testbench the prompt showed (whole-module mode): module-level names it defines that
+            the reply uses without defining are added from it.
     """
     fixes: list[str] = []
     findings: list[str] = []
@@ -261,7 +313,8 @@ def repair(source: str, ports: Iterable[str] = (), *, signals: Iterable[str] = (
         tree = ast.parse(text)
     except SyntaxError:  # pragma: no cover - the assignment rewrite keeps valid code valid
         return Repair(source, [], findings)
-    text = _add_imports(text, tree, fixes)
+    text = _add_example_definitions(text, tree, example, fixes)
+    text = _add_imports(text, ast.parse(text), fixes)
     tree = ast.parse(text)
     _check_ports(tree, ports, signals, findings)
     _check_driven_names(tree, inputs, findings)
@@ -269,12 +322,13 @@ def repair(source: str, ports: Iterable[str] = (), *, signals: Iterable[str] = (
     return Repair(text, fixes, findings)
 
 
-def repair_for(design: Design, source: str) -> Repair:
-    """``repair`` with the design's ports, internal names and data inputs."""
+def repair_for(design: Design, source: str, example: str = "") -> Repair:
+    """``repair`` with the design's ports, internal names and data inputs (and the prompt's ``example``)."""
     iface = design.interface
     return repair(
         source,
         [p.name for p in iface.ports],
         signals=rtl_names(design.rtl_text.values()),
         inputs=drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None),
+        example=example,
     )

@@ -98,3 +98,48 @@ def test_awaiting_a_plain_scaffold_call_loses_the_await():
     r = repair("async def s(tb, dut):\n    await tb.set('a', 1)\n    x = await tb.read('b')\n", PORTS)
     assert r.source == "async def s(tb, dut):\n    tb.set('a', 1)\n    x = tb.read('b')\n"
     assert r.fixes == ["`tb.read(...)`, `tb.set(...)` is a plain call, not a coroutine: removed the `await`"]
+
+
+EXAMPLE = '''import random
+
+import cocotb
+
+VALUES = {'en': [0, 1]}
+CYCLES = 20
+HOLD = 528  # four pauses
+
+
+def pick(name, width):
+    if name in VALUES and random.random() < 0.5:
+        return random.choice(VALUES[name])
+    return random.getrandbits(width)
+
+
+@cocotb.test()
+async def test_values(dut):
+    pass
+'''
+
+
+def test_a_name_the_prompts_example_defines_is_added_from_it_with_what_it_uses():
+    # A small model's copy of the example that lost `HOLD = ...` and the `pick` helper (a NameError each run).
+    src = (
+        "import cocotb\nfrom cocotb.triggers import ClockCycles\n\nCYCLES = 1000\n\n\n@cocotb.test()\n"
+        "async def t(dut):\n    for cycle in range(CYCLES):\n        await ClockCycles(dut.clk, HOLD)\n"
+        "        dut.en.value = pick('en', 1)\n"
+    )
+    r = repair(src, PORTS, example=EXAMPLE)
+    assert r.findings == []
+    assert r.fixes[0] == "`VALUES`, `HOLD`, `pick` used but never defined: added the prompt example's definition"
+    assert "CYCLES = 1000\n" in r.source and "CYCLES = 20" not in r.source  # what the reply defines stays its own
+    assert r.source.index("HOLD = 528") < r.source.index("@cocotb.test()")
+    assert r.fixes[1] == "added missing imports: import random"  # pick needs it
+    namespace: dict = {}
+    exec(compile(r.source.replace("@cocotb.test()\n", ""), "tb", "exec"), namespace)  # defines all it uses
+    assert namespace["HOLD"] == 528 and namespace["pick"]("x", 4) in range(16)
+
+
+def test_without_the_example_an_undefined_name_is_only_reported():
+    src = "import cocotb\n@cocotb.test()\nasync def t(dut):\n    dut.en.value = pick('en', 1)\n"
+    assert repair(src, PORTS).source == src
+    assert any("`pick` is used but never defined" in f for f in repair(src, PORTS).findings)

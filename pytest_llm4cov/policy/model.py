@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pytest_llm4cov import Llm4covError
+from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.policy.coverage_section import with_coverage_section
 from pytest_llm4cov.policy.repetition import FINISH_REPETITION
-from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, render_prompt
+from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, prompt_example, render_prompt
 from pytest_llm4cov.repair import Repair, repair_for
 from pytest_llm4cov.response import ParsedReply, check_module, parse_reply
 from pytest_llm4cov.state import State
@@ -158,23 +159,10 @@ class ModelPolicy(Policy):
         prompt = self.render(state)
         sampling = replace(self.sampling, seed=seed)
         text, usage, latency = self.complete(prompt.as_list(), sampling)
-        parsed = parse_reply(
-            text, truncated=usage.truncated, max_tokens=sampling.max_tokens,
+        parsed, info = testbench_from_reply(
+            state.design, text, truncated=usage.truncated, max_tokens=sampling.max_tokens,
             repeated=usage.finish_reason == FINISH_REPETITION,
         )
-        fixed, original = None, parsed
-        if parsed.code.strip():
-            fixed = repair_for(state.design, parsed.code)
-            if fixed.fixes:
-                # The repaired code is checked again: a fix may be exactly what the check wanted
-                # (a missing import); the unrepaired verdict stays in the log for the benchmark.
-                parsed = ParsedReply(fixed.source, _recheck(parsed, fixed.source), parsed.how, parsed.blocks)
-        info = repair_info(fixed, original) if fixed is not None else {}
-        if parsed.error is None:  # the testbench declares the RTL's functional coverage points too
-            covered = with_coverage_section(state.design, parsed.code)
-            if covered is not None:
-                parsed = replace(parsed, code=covered)
-                info["coverage_section"] = True
         return self._proposal(state, prompt, text, usage, parsed, latency, info)
 
     def _proposal(
@@ -206,6 +194,29 @@ class ModelPolicy(Policy):
             info["parse_error"] = parsed.error
         info.update(extra or {})
         return Proposal(Testbench(source, module), raw_text=text or "", info=info)
+
+
+def testbench_from_reply(
+    design: Design, text: str, *, truncated: bool = False, max_tokens: int = 0, repeated: bool = False
+) -> tuple[ParsedReply, dict[str, Any]]:
+    """A whole-module reply as the loop evaluates it: the code taken from it, statically repaired (with the
+    prompt's example for names a copy lost) and given the design's functional coverage section, and what
+    the run log keeps of that. ``benchmarks/repair_replay.py`` replays logged replies through it."""
+    parsed = parse_reply(text, truncated=truncated, max_tokens=max_tokens, repeated=repeated)
+    fixed, original = None, parsed
+    if parsed.code.strip():
+        fixed = repair_for(design, parsed.code, prompt_example(design))
+        if fixed.fixes:
+            # The repaired code is checked again: a fix may be exactly what the check wanted
+            # (a missing import); the unrepaired verdict stays in the log for the benchmark.
+            parsed = ParsedReply(fixed.source, _recheck(parsed, fixed.source), parsed.how, parsed.blocks)
+    info = repair_info(fixed, original) if fixed is not None else {}
+    if parsed.error is None:  # the testbench declares the RTL's functional coverage points too
+        covered = with_coverage_section(design, parsed.code)
+        if covered is not None:
+            parsed = replace(parsed, code=covered)
+            info["coverage_section"] = True
+    return parsed, info
 
 
 def _recheck(parsed: ParsedReply, repaired: str) -> str | None:

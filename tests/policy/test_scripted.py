@@ -118,3 +118,21 @@ def test_best_of_k_evaluates_each_candidate_and_keeps_the_best(counter4, evaluat
     ]
     assert [r.improved for r in records] == [False, True, False]
     assert {r.best_after for r in records} == {1.0}
+
+
+def test_a_copy_of_the_example_that_lost_a_constant_gets_it_back_from_the_example(evaluator):
+    # wm3, trained before prompt 8, copied prompt 9's example for cmd_parser but dropped `HOLD = ...`: a
+    # NameError in 3 of 4 steps. The example the prompt showed defines it, so repair adds that definition.
+    from conftest import DESIGNS
+    from pytest_llm4cov.design import load_design
+    from pytest_llm4cov.prompt import prompt_example
+
+    design = load_design(DESIGNS / "watchdog")
+    example = prompt_example(design)
+    hold = next(ln for ln in example.splitlines() if ln.startswith("HOLD = "))
+    policy = get_policy("scripted", replies=[f"```python\n{example.replace(hold + chr(10), '')}```"], max_tokens=2048)
+    result = run_loop(design, policy, evaluator, iterations=1, seed=0)
+    step = result.steps[0]
+    assert step.observation.outcome is Outcome.PASSED, step.observation.log_tail[-1500:]
+    assert "repaired: `HOLD` used but never defined: added the prompt example's definition" in step.observation.notes
+    assert hold.split("#")[0].strip() in step.testbench.source
