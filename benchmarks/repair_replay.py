@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from pytest_llm4cov.design import load_design  # noqa: E402
 from pytest_llm4cov.evaluator import Evaluator  # noqa: E402
-from pytest_llm4cov.policy.model import testbench_from_reply  # noqa: E402
+from pytest_llm4cov.policy.model import Usage, testbench_from_reply  # noqa: E402
 from pytest_llm4cov.policy.repetition import FINISH_REPETITION  # noqa: E402
 from pytest_llm4cov.testbench import Testbench, module_name_for  # noqa: E402
 from pytest_llm4cov.waivers import scoring_evaluator  # noqa: E402
@@ -46,12 +46,11 @@ def replay(path: Path, folders: dict[str, Path], evaluator: Evaluator) -> None:
         if name not in folders:
             raise SystemExit(f"{path}: design '{name}' is in no --corpus folder; name the folder that holds it")
         design = designs.setdefault(name, load_design(folders[name]))
-        usage = proposal.get("usage") or {}
-        finish = usage.get("finish_reason", "")
+        usage = Usage(finish_reason=(proposal.get("usage") or {}).get("finish_reason", ""))
         parsed, info = testbench_from_reply(
-            design, proposal["raw_text"], truncated=finish in ("length", FINISH_REPETITION),
+            design, proposal["raw_text"], truncated=usage.truncated,
             max_tokens=(record.get("policy") or {}).get("settings", {}).get("max_tokens", 0),
-            repeated=finish == FINISH_REPETITION,
+            repeated=usage.finish_reason == FINISH_REPETITION,
         )
         obs = record["observation"]
         old_ok, old_score = obs["outcome"] == "passed", obs.get("score") or 0.0
