@@ -3,8 +3,9 @@
 Small models make the same mechanical mistakes again and again: missing imports, ``dut.sig = 1``
 instead of ``dut.sig.value = 1``, cocotb 1.x names (``units=``), ports that do not exist, names they
 never define. Each fix that cannot change what the testbench means is applied (a name the prompt's
-example defines is added from it: that is what a copy meant); each problem that can (a port that is not
-there, any other undefined name) is only reported, with the real port list, so the next step can fix it.
+example defines is added from it: that is what a copy meant; a call of an undefined ``reset`` in a design
+that has no reset goes: there is nothing to reset); each problem that can (a port that is not there, any
+other undefined name) is only reported, with the real port list, so the next step can fix it.
 Every fix and finding is a one-line note that goes into the observation.
 """
 
@@ -211,6 +212,49 @@ def _add_example_definitions(source: str, tree: ast.Module, example: str, fixes:
     return "".join(lines[:at]) + text + "\n\n\n" + "".join(lines[at:])
 
 
+def _is_reset_call(node: ast.AST) -> bool:
+    """``reset(...)`` or ``await reset(...)`` as a statement of its own."""
+    if not isinstance(node, ast.Expr):
+        return False
+    call = node.value.value if isinstance(node.value, ast.Await) else node.value
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "reset"
+
+
+def _statement_list(parent: ast.AST | None, node: ast.stmt) -> list[ast.stmt]:
+    """The block (body, else, finally) of ``parent`` that holds ``node``."""
+    return next((block for f in ("body", "orelse", "finalbody") if node in (block := getattr(parent, f, []))), [])
+
+
+def _drop_resets_of_a_reset_free_design(source: str, tree: ast.Module, fixes: list[str]) -> str:
+    """A design without a reset, and a reply that calls ``reset`` without defining it: a small model trained
+    on designs that have one writes the example's ``await reset(dut)`` half way anyway, and the test dies of
+    a NameError there. There is nothing to reset, so the call goes, with an ``if`` that holds nothing else;
+    a block left empty gets ``pass``. A call sharing its line with another statement is only reported."""
+    if "reset" in _defined_names(tree):
+        return source
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    spans: set[tuple[int, int, str | None]] = set()  # first and last line, and the indent of a `pass` or None
+    for node in ast.walk(tree):
+        if not _is_reset_call(node):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.If) and parent.body == [node] and not parent.orelse:
+            node, parent = parent, parents.get(parent)
+        block = _statement_list(parent, node)
+        lines = {n.lineno for n in block if n is not node} | {n.end_lineno for n in block if n is not node}
+        if node.lineno == getattr(parent, "lineno", None) or lines & set(range(node.lineno, node.end_lineno + 1)):
+            continue
+        spans.add((node.lineno, node.end_lineno or node.lineno, " " * node.col_offset if block == [node] else None))
+    if not spans:
+        return source
+    lines = source.splitlines(keepends=True)
+    for first, last, indent in sorted(spans, reverse=True):
+        lines[first - 1 : last] = [f"{indent}pass\n"] if indent is not None else []
+    where = ", ".join(str(first) for first, _, _ in sorted(spans))
+    fixes.append(f"line {where}: the design has no reset and nothing defines `reset`: removed the call")
+    return "".join(lines)
+
+
 def _add_imports(source: str, tree: ast.AST, fixes: list[str]) -> str:
     defined = _defined_names(tree)
     used = {name for name, _ in _used_names(tree)}
@@ -288,6 +332,7 @@ def repair(
     signals: Iterable[str] = (),
     inputs: Iterable[str] = (),
     example: str = "",
+    reset_free: bool = False,
 ) -> Repair:
     """Apply meaning-preserving fixes; report port and name problems. Never raises.
 
@@ -297,6 +342,7 @@ def repair(
         inputs: what the hybrid scaffold's ``tb.set(name, ...)`` can drive: the data inputs and the reset.
         example: the testbench the prompt showed (whole-module mode): module-level names it defines that
             the reply uses without defining are added from it.
+        reset_free: the design has no reset: calls of a ``reset`` the reply never defines are removed.
     """
     fixes: list[str] = []
     findings: list[str] = []
@@ -314,6 +360,8 @@ def repair(
     except SyntaxError:  # pragma: no cover - the assignment rewrite keeps valid code valid
         return Repair(source, [], findings)
     text = _add_example_definitions(text, tree, example, fixes)
+    if reset_free:
+        text = _drop_resets_of_a_reset_free_design(text, ast.parse(text), fixes)
     text = _add_imports(text, ast.parse(text), fixes)
     tree = ast.parse(text)
     _check_ports(tree, ports, signals, findings)
@@ -331,4 +379,5 @@ def repair_for(design: Design, source: str, example: str = "") -> Repair:
         signals=rtl_names(design.rtl_text.values()),
         inputs=drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None),
         example=example,
+        reset_free=iface.reset is None,
     )

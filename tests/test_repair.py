@@ -143,3 +143,35 @@ def test_without_the_example_an_undefined_name_is_only_reported():
     src = "import cocotb\n@cocotb.test()\nasync def t(dut):\n    dut.en.value = pick('en', 1)\n"
     assert repair(src, PORTS).source == src
     assert any("`pick` is used but never defined" in f for f in repair(src, PORTS).findings)
+
+
+RESET_FREE_REPLY = (
+    "import cocotb\nfrom cocotb.triggers import Timer\n\n\n@cocotb.test()\nasync def t(dut):\n"
+    "    await reset(dut)\n"
+    "    for cycle in range(10):\n"
+    "        if cycle == 5:\n"
+    "            await reset()\n"
+    "        dut.en.value = cycle & 1\n"
+    "        await Timer(1, unit='ns')\n"
+    "    while False:\n"
+    "        reset(dut)\n"
+)
+
+
+def test_a_design_without_a_reset_loses_the_reset_calls_the_reply_never_defines():
+    # wm4 on barrel_shifter (no clock, no reset) kept the training designs' reset half way: a NameError each run.
+    r = repair(RESET_FREE_REPLY, PORTS, reset_free=True)
+    assert r.findings == []
+    assert r.fixes == ["line 7, 9, 14: the design has no reset and nothing defines `reset`: removed the call"]
+    assert "reset" not in r.source
+    assert "        dut.en.value = cycle & 1\n" in r.source and "    while False:\n        pass\n" in r.source
+    ast.parse(r.source)
+
+
+def test_reset_calls_stay_where_the_design_has_a_reset_or_the_reply_defines_one():
+    kept = repair(RESET_FREE_REPLY, PORTS)
+    assert kept.source == RESET_FREE_REPLY and any("`reset` is used but never defined" in f for f in kept.findings)
+    defined = RESET_FREE_REPLY + "\n\nasync def reset(dut=None):\n    pass\n"
+    assert repair(defined, PORTS, reset_free=True).source == defined
+    shared = "import cocotb\n@cocotb.test()\nasync def t(dut):\n    dut.en.value = 1; await reset(dut)\n"
+    assert repair(shared, PORTS, reset_free=True).source == shared  # one line, two statements: only reported

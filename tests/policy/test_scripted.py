@@ -136,3 +136,22 @@ def test_a_copy_of_the_example_that_lost_a_constant_gets_it_back_from_the_exampl
     assert step.observation.outcome is Outcome.PASSED, step.observation.log_tail[-1500:]
     assert "repaired: `HOLD` used but never defined: added the prompt example's definition" in step.observation.notes
     assert hold.split("#")[0].strip() in step.testbench.source
+
+
+def test_a_reset_half_way_in_a_design_without_a_reset_is_removed_and_the_run_is_clean(evaluator):
+    # wm4 (trained on designs that have a reset) wrote the example for barrel_shifter, combinational, with
+    # `await reset()` half way: a NameError at cycle CYCLES // 2 in each of its 4 steps. Nothing to reset.
+    from conftest import DESIGNS
+    from pytest_llm4cov.design import load_design
+    from pytest_llm4cov.prompt import prompt_example
+
+    design = load_design(DESIGNS / "barrel_shifter")
+    assert design.interface.reset is None
+    loop = "    for cycle in range(CYCLES):\n"
+    reply = prompt_example(design).replace(loop, loop + "        if cycle == CYCLES // 2:\n            await reset()\n")
+    assert "await reset()" in reply
+    policy = get_policy("scripted", replies=[f"```python\n{reply}```"], max_tokens=2048)
+    step = run_loop(design, policy, evaluator, iterations=1, seed=0).steps[0]
+    assert step.observation.outcome is Outcome.PASSED, step.observation.log_tail[-1500:]
+    assert any(n.startswith("repaired: line ") and "removed the call" in n for n in step.observation.notes)
+    assert "reset" not in step.testbench.source.split("async def test_values")[1]
