@@ -21,4 +21,4 @@ def test_one_base_has_at_most_one_student_naming_each_mode():
     named = [(a.base_fingerprint, mode) for a in shipped() for mode in a.modes]
     assert len(named) == len(set(named))
     whole_module = [a.name for a in shipped() if "model" in a.modes]
-    assert whole_module == ["qwen2.5-coder-0.5b-instruct-wm3"]
+    assert whole_module == ["qwen2.5-coder-0.5b-instruct-wm4"]

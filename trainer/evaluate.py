@@ -297,9 +297,10 @@ def evaluate(config: EvaluateConfig) -> Path:
         if not folders:
             raise Llm4covError(f"evaluate: none of {', '.join(config.designs)} in the corpus (split {config.split})")
     runs: dict[str, dict[str, dict[str, Any]]] = {}
+    asked = {f.name for f in folders}
     for row in row_names(config):
-        data = run_row(row, folders, config)
-        runs[row] = {i["design"]: i for i in data.get("items", [])}
+        data = run_row(row, folders, config)  # with resume, OUT/<row>.json may hold other designs too
+        runs[row] = {i["design"]: i for i in data.get("items", []) if i["design"] in asked}
     text = render_report(runs)
     print(text)
     (out / "report.txt").write_text(text + "\n")

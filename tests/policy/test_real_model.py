@@ -118,15 +118,15 @@ def test_shipped_adapter_applies_to_its_base_and_writes_clean_scenarios(real_ggu
 
 
 def test_whole_module_mode_applies_the_whole_module_student_and_it_grows_the_example(real_gguf, evaluator, tmp_path):
-    """In whole-module mode the shipped student trained for it (wm3, its card names ``model``) is chosen over
+    """In whole-module mode the shipped student trained for it (wm4, its card names ``model``) is chosen over
     the hybrid one, and it writes the prompt's example grown as its teacher does: a run longer than the
     example's 20 cycles, the example's VALUES kept (the base copies the example; see the card's figures)."""
     from pytest_llm4cov.adapters import choose_adapter
     from pytest_llm4cov.policy.llamacpp import LlamaCppPolicy
 
     chosen, note = choose_adapter(real_gguf, None, "model")
-    assert chosen is not None and chosen.endswith("-wm3.gguf"), note
-    assert not choose_adapter(real_gguf, None, "hybrid")[0].endswith("-wm3.gguf")
+    assert chosen is not None and chosen.endswith("-wm4.gguf"), note
+    assert not choose_adapter(real_gguf, None, "hybrid")[0].endswith("-wm4.gguf")
     policy = LlamaCppPolicy(real_gguf, n_ctx=8192, max_tokens=1536, threads=os.cpu_count(), lora_path=chosen)
     log = RunLogWriter(tmp_path / "runlog.jsonl")
     try:

@@ -44,3 +44,22 @@ def test_model_rows_sample_at_the_temperature_asked_all_alike(tiny_gguf):
                 assert policy.sampling.temperature == expected
             finally:
                 policy.close()
+
+
+def test_a_resumed_report_covers_only_the_designs_asked_for(tmp_path):
+    """With ``resume``, OUT/<row>.json keeps every design run so far; the report of ``--designs apb_regs``
+    read the whole file and averaged 15 designs' built-in row against 1 design of the others."""
+    import json
+
+    from trainer.evaluate import EvaluateConfig, evaluate
+
+    def item(design, score):
+        return {"design": design, "score": score, "passed": score == 1.0, "difficulty": "hard", "model_steps": 0,
+                "clean_after": 0, "clean_before": 0, "tokens_in": 0, "tokens_out": 0, "wall_s": 1.0}
+
+    (tmp_path / "builtin.json").write_text(json.dumps({"row": "builtin", "items": [item("apb_regs", 1.0),
+                                                                                   item("watchdog", 0.5)]}))
+    report = evaluate(EvaluateConfig(rows=["builtin"], designs=["apb_regs"], resume=True, out=str(tmp_path)))
+    totals = json.loads(report.read_text())["rows"]["builtin"]["totals"]
+    assert totals["designs"] == 1 and totals["average"] == 1.0
+    assert "watchdog" not in (tmp_path / "report.txt").read_text()
