@@ -1,7 +1,8 @@
 """Stage ``evaluate``: the trained student side by side with its controls, same designs, budget and seed.
 
 Rows: ``builtin`` (the model-free default), ``control`` (the hybrid harness with a do-nothing scenario:
-what the harness adds without any model), and per mode (``hybrid``, ``model``) ``base`` (the untrained
+what the harness adds without any model), ``example`` (whole-module mode's do-nothing control: the prompt's
+example as it is shown), ``sketch`` (the example grown, whole-module mode's teacher), and per mode (``hybrid``, ``model``) ``base`` (the untrained
 base GGUF), ``trained`` (the base plus the exported adapter) and ``teacher``. Every row runs the loop
 in this process (one model load per row) on the eval split by default, with LLM4Cov's budget (a first
 attempt + 3 refinements) and writes OUT/<row>.json after each design (``resume`` skips those done)
@@ -24,7 +25,7 @@ from typing import Any
 from pytest_llm4cov import Llm4covError
 from trainer.config import check, option, record
 
-NAMED_ROWS = ("builtin", "random", "control", "sketch")
+NAMED_ROWS = ("builtin", "random", "control", "example", "sketch")
 MODEL_ROWS = ("base", "trained", "teacher")
 
 

@@ -13,6 +13,9 @@ and that a 20-cycle copy misses:
 The seed picks the run length and the phase length, so best-of-k over seeds (``collect seeds``) gives
 curation different candidates to choose from. It reads no feedback: each further step is another seed, so its
 default budget is one step.
+
+``example`` is whole-module mode's do-nothing control: the prompt's example as the prompt shows it, every
+step. A model that only copies the example scores what it scores; a student's gain is what it adds above it.
 """
 
 from __future__ import annotations
@@ -54,3 +57,17 @@ class SketchPolicy(Policy):
     def propose(self, state: State, seed: int) -> Proposal:
         source, info = sketch_testbench(state, seed + 7919 * (state.step + 1))  # s_0 has step -1
         return Proposal(Testbench(source, module_name_for(state.design.top)), info=info)
+
+
+@register("example")
+class ExamplePolicy(Policy):
+    """The prompt's example unchanged (whole-module mode's do-nothing control); each step is another
+    simulation seed, so a budget of 4 is the best of 4 seeds, as for a model that copies it."""
+
+    name: ClassVar[str] = "example"
+    default_iterations: ClassVar[int] = 1
+
+    def propose(self, state: State, seed: int) -> Proposal:
+        from pytest_llm4cov.prompt import prompt_example
+
+        return Proposal(Testbench(prompt_example(state.design), module_name_for(state.design.top)))

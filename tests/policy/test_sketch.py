@@ -137,3 +137,17 @@ def test_an_array_input_runs(tmp_path, evaluator):
     (tmp_path / "arr.v").write_text(ARRAY)
     design = load_design(tmp_path)
     assert evaluate(design, sketch(design), evaluator).score > 0.9
+
+
+@pytest.mark.simulator
+def test_the_example_control_runs_the_prompts_example_unchanged_at_each_steps_seed(evaluator):
+    """Whole-module mode's do-nothing control (row ``example``): what a model that only copies the example
+    would score, each step at its own simulation seed, below what the sketch grows it to."""
+    from pytest_llm4cov.loop import run_loop
+
+    design = load_design(DESIGNS / "pkt_parser")
+    result = run_loop(design, get_policy("example"), evaluator, iterations=2, seed=0)
+    assert [s.testbench.source.rstrip() for s in result.steps] == [prompt_example(design).rstrip()] * 2
+    assert all(s.observation.outcome is Outcome.PASSED for s in result.steps)
+    assert result.steps[0].seed != result.steps[1].seed
+    assert evaluate(design, sketch(design), evaluator).score > result.score
