@@ -241,8 +241,8 @@ def _drop_resets_of_a_reset_free_design(source: str, tree: ast.Module, fixes: li
         if isinstance(parent, ast.If) and parent.body == [node] and not parent.orelse:
             node, parent = parent, parents.get(parent)
         block = _statement_list(parent, node)
-        lines = {n.lineno for n in block if n is not node} | {n.end_lineno for n in block if n is not node}
-        if node.lineno == getattr(parent, "lineno", None) or lines & set(range(node.lineno, node.end_lineno + 1)):
+        others = {n.lineno for n in block if n is not node} | {n.end_lineno for n in block if n is not node}
+        if node.lineno == getattr(parent, "lineno", None) or others & set(range(node.lineno, node.end_lineno + 1)):
             continue
         spans.add((node.lineno, node.end_lineno or node.lineno, " " * node.col_offset if block == [node] else None))
     if not spans:
