@@ -2,8 +2,9 @@
 
 Rows: ``builtin`` (the model-free default), ``control`` (the hybrid harness with a do-nothing scenario:
 what the harness adds without any model), ``example`` (whole-module mode's do-nothing control: the prompt's
-example as it is shown), ``sketch`` (the example grown, whole-module mode's teacher), and per mode (``hybrid``, ``model``) ``base`` (the untrained
-base GGUF), ``trained`` (the base plus the exported adapter) and ``teacher``. Every row runs the loop
+example as it is shown), ``sketch`` (the example grown, whole-module mode's teacher), and per mode
+(``hybrid``, ``model``) ``base`` (the untrained base GGUF), ``trained`` (the base plus the exported adapter)
+and ``teacher``. Every row runs the loop
 in this process (one model load per row) on the eval split by default, with LLM4Cov's budget (a first
 attempt + 3 refinements) and writes OUT/<row>.json after each design (``resume`` skips those done)
 and the run log OUT/runs/<row>.jsonl.
