@@ -170,6 +170,57 @@ def _fix_uncalled_awaits(source: str, fixes: list[str]) -> str:
     return source
 
 
+#: What a dict has and a tuple does not: a name used so was meant to be a dict.
+_DICT_METHODS = {"items", "keys", "values", "get", "setdefault", "update"}
+
+
+def _used_as_dict(tree: ast.AST, name: str) -> bool:
+    """``name.items()`` and the like, or ``name["key"]``: a use that raises if ``name`` is a tuple."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in _DICT_METHODS:
+            target = node.value
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(
+            node.slice.value, str
+        ):
+            target = node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == name:
+            return True
+    return False
+
+
+def _fix_stray_tuple_commas(source: str, tree: ast.Module, fixes: list[str]) -> str:
+    """``WIDTHS = {...},`` at module level, then ``WIDTHS.items()``: a trailing comma made the dict a one-element
+    tuple (wm4 on Ibex's load-store unit, three steps of four dead of ``'tuple' object has no attribute
+    'items'``). Used as a dict, it was meant as one, so the comma goes."""
+    data = source.encode()
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    cuts: list[tuple[int, str]] = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            continue
+        value = node.value
+        if not (isinstance(value, ast.Tuple) and len(value.elts) == 1 and isinstance(value.elts[0], ast.Dict)):
+            continue
+        name = node.targets[0].id
+        if not _used_as_dict(tree, name):
+            continue
+        end = value.elts[0]
+        begin = starts[end.end_lineno - 1] + end.end_col_offset  # type: ignore[operator]
+        stop = starts[value.end_lineno - 1] + value.end_col_offset  # type: ignore[operator]
+        comma = data.find(b",", begin, stop)
+        if comma >= 0:
+            cuts.append((comma, f"line {node.lineno}: `{name} = {{...}},` is a tuple holding the dict, used as a dict: "
+                                "removed the trailing comma"))
+    for at, note in sorted(cuts, reverse=True):
+        data = data[:at] + data[at + 1:]
+    fixes.extend(note for _, note in sorted(cuts))
+    return data.decode()
+
+
 def _example_definitions(example: str) -> dict[str, ast.stmt]:
     """The module-level names the prompt's example defines (constants, helpers), each with its statement."""
     try:
@@ -359,7 +410,8 @@ def repair(
         tree = ast.parse(text)
     except SyntaxError:  # pragma: no cover - the assignment rewrite keeps valid code valid
         return Repair(source, [], findings)
-    text = _add_example_definitions(text, tree, example, fixes)
+    text = _fix_stray_tuple_commas(text, tree, fixes)
+    text = _add_example_definitions(text, ast.parse(text), example, fixes)
     if reset_free:
         text = _drop_resets_of_a_reset_free_design(text, ast.parse(text), fixes)
     text = _add_imports(text, ast.parse(text), fixes)

@@ -6,6 +6,13 @@ base 0.5B in whole-module mode writes the example testbench a second and third t
 one block of lines over and over (at least ``REPEAT_LINES`` lines and two whole copies), nothing useful is
 coming: generation stops there and the reply counts as cut off (``FINISH_REPETITION``), so the parsers
 treat it like one cut at the token limit.
+
+A loop can also stay inside one line that never ends: the whole-module student wm4, on OpenTitan's
+prim_onehot_check, wrote its test's docstring as "... with a reset half way, with a reset half way and a reset
+half way and ..." until the 2,048-token limit, in all four steps. So the line being written is checked too:
+once it ends in one phrase (``MIN_PHRASE``-``MAX_PHRASE`` characters, with a space in it) repeated over
+``LOOP_CHARS`` characters and three copies at least, generation stops the same way. Long literals
+(``0xffff...``, ``[0, 0, 0, ...]``) repeat a shorter unit or one without a space, and are left alone.
 """
 
 from __future__ import annotations
@@ -13,6 +20,10 @@ from __future__ import annotations
 #: Complete lines the repeating tail must span (two copies at least), and the longest block looked for.
 REPEAT_LINES = 12
 MAX_PERIOD = 64
+#: The phrase loop in one line: the characters it must span, and the length of the repeated phrase.
+LOOP_CHARS = 240
+MIN_PHRASE = 8
+MAX_PHRASE = 120
 #: The finish reason of a reply stopped here (llama-cpp and transformers report "stop" or "length").
 FINISH_REPETITION = "repetition"
 
@@ -30,8 +41,24 @@ def repeating(text: str) -> bool:
     return False
 
 
+def looping_line(line: str) -> bool:
+    """Does ``line`` end in one phrase of ``MIN_PHRASE``-``MAX_PHRASE`` characters, with whitespace in it, over
+    at least ``LOOP_CHARS`` characters and three copies?"""
+    if len(line) < LOOP_CHARS:
+        return False
+    for period in range(1, MAX_PHRASE + 1):
+        span = max(LOOP_CHARS, 3 * period)
+        tail = line[-span:]
+        if len(tail) == span and tail[:-period] == tail[period:]:
+            # the shortest period found: a run of one short unit is a literal, not a phrase
+            phrase = tail[-period:]
+            return period >= MIN_PHRASE and any(c.isspace() for c in phrase)
+    return False
+
+
 class RepetitionGuard:
-    """Fed the reply as it is generated; says when to stop. Checks only when a line completes."""
+    """Fed the reply as it is generated; says when to stop. Checks the lines when one completes, and the line
+    being written while it grows."""
 
     def __init__(self) -> None:
         self.text = ""
@@ -40,6 +67,9 @@ class RepetitionGuard:
     def feed(self, piece: str) -> bool:
         """Add ``piece``; True once the reply repeats (and from then on)."""
         self.text += piece
-        if not self.stopped and "\n" in piece:
-            self.stopped = repeating(self.text)
+        if not self.stopped and piece:
+            if "\n" in piece:
+                self.stopped = repeating(self.text)
+            else:
+                self.stopped = looping_line(self.text[self.text.rfind("\n") + 1:])
         return self.stopped

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_llm4cov.policy.repetition import REPEAT_LINES, RepetitionGuard, repeating
+from pytest_llm4cov.policy.repetition import LOOP_CHARS, REPEAT_LINES, RepetitionGuard, looping_line, repeating
 
 
 def test_a_line_or_a_short_block_over_and_over_repeats():
@@ -35,3 +35,24 @@ def test_the_guard_checks_as_lines_complete():
     assert fed.index(True) == 2 * REPEAT_LINES - 1
     assert guard.stopped
     assert guard.feed("more") is True
+
+
+def test_a_phrase_looping_inside_one_line_is_stopped():
+    """wm4 on prim_onehot_check: a docstring that never ends, one phrase over and over, to the token limit."""
+    start = '    """Clock, reset, then CYCLES cycles of inputs from VALUES, with a reset half way, '
+    loop = "with a reset half way and a reset half way and a reset half way, "
+    assert looping_line(start + loop * 4)
+    assert not looping_line(start + loop * 2)  # two copies are not a loop yet
+    guard = RepetitionGuard()
+    text = "```python\nimport cocotb\n" + start + loop * 20
+    stops = [i for i in range(0, len(text), 5) if guard.feed(text[i:i + 5])]
+    assert stops and stops[0] < len("```python\nimport cocotb\n" + start + loop * 5)
+
+
+def test_long_literals_and_prose_in_one_line_are_not_loops():
+    assert not looping_line("    dut.data.value = 0x" + "f" * 400)  # one character repeated
+    assert not looping_line("    MEM = [" + "0, " * 150 + "0]")  # a short unit
+    assert not looping_line("    KEY = 0x" + "deadbeef" * 40)  # a phrase without a space
+    words = " ".join(f"word{i}" for i in range(80))
+    assert not looping_line("    # " + words)  # long, and no phrase repeats
+    assert not looping_line("x" * (LOOP_CHARS - 1))
