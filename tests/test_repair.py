@@ -180,14 +180,17 @@ def test_reset_calls_stay_where_the_design_has_a_reset_or_the_reply_defines_one(
 def _module_value(source: str, name: str) -> object:
     """The value ``name`` gets at module level (literal assignments only)."""
     tree = ast.parse(source)
-    node = next(n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == name)  # type: ignore[attr-defined]
+    node = next(
+        n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == name
+    )
     return ast.literal_eval(node.value)
 
 
 def test_a_stray_comma_that_makes_a_used_dict_a_tuple_is_removed():
     """wm4 on Ibex's load-store unit: ``INPUT_WIDTHS = {...},`` then ``.items()``, dead in 3 steps of 4."""
     loop = "\n\nasync def t(dut):\n    for name, width in WIDTHS.items():\n        getattr(dut, name).value = 0\n"
-    for assign in ("WIDTHS = {'en': 1, 'count': 4},", "WIDTHS = ({'en': 1,\n    'count': 4},)", "WIDTHS = {'en': 1, 'd': 'é'} ,"):
+    written = ("WIDTHS = {'en': 1, 'count': 4},", "WIDTHS = ({'en': 1,\n    'count': 4},)", "WIDTHS = {'d': 'é'} ,")
+    for assign in written:
         r = repair("import cocotb\n" + assign + loop, PORTS)
         assert isinstance(_module_value(r.source, "WIDTHS"), dict), r.source
         assert r.fixes == ["line 2: `WIDTHS = {...},` is a tuple holding the dict, used as a dict: removed the "
@@ -197,6 +200,9 @@ def test_a_stray_comma_that_makes_a_used_dict_a_tuple_is_removed():
 
 
 def test_a_one_element_tuple_not_used_as_a_dict_is_kept():
-    src = "import cocotb\nCASES = {'en': 1},\n\nasync def t(dut):\n    for case in CASES:\n        dut.en.value = case['en']\n"
+    src = (
+        "import cocotb\nCASES = {'en': 1},\n\nasync def t(dut):\n"
+        "    for case in CASES:\n        dut.en.value = case['en']\n"
+    )
     r = repair(src, PORTS)
     assert r.source == src and r.fixes == []
