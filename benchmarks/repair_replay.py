@@ -63,6 +63,8 @@ def replay(path: Path, folders: dict[str, Path], evaluator: Evaluator) -> None:
             fixes = "; ".join(info.get("repair", {}).get("fixes", []))
             print(f"  {name:20} step {record['step']}: {obs['outcome']} {old_score:.1%} -> "
                   f"{new.outcome.value} {new_score:.1%}  ({fixes})")
+            if not new_ok and new.error:
+                print(f"    still failing: {new.error.splitlines()[0][:160]}")
         steps += 1
         clean_before += old_ok
         clean_after += new_ok

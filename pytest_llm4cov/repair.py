@@ -221,6 +221,82 @@ def _fix_stray_tuple_commas(source: str, tree: ast.Module, fixes: list[str]) -> 
     return data.decode()
 
 
+def _drive_loop_tables(tree: ast.AST) -> set[str]:
+    """Names of tables a loop drives the DUT from: ``for name, width in T.items(): getattr(dut, name).value = ...``
+    (or ``for name in T`` / ``T.keys()``): every key of ``T`` is assigned to as a port."""
+    tables: set[str] = set()
+    for loop in ast.walk(tree):
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            continue
+        source = loop.iter
+        if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) and source.func.attr in (
+            "items", "keys"
+        ):
+            source = source.func.value
+        if not isinstance(source, ast.Name):
+            continue
+        key = loop.target.elts[0] if isinstance(loop.target, ast.Tuple) and loop.target.elts else loop.target
+        if not isinstance(key, ast.Name):
+            continue
+        for node in ast.walk(loop):
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            handle = target.value if isinstance(target, ast.Attribute) and target.attr == "value" else None
+            if (
+                isinstance(handle, ast.Call) and isinstance(handle.func, ast.Name) and handle.func.id == "getattr"
+                and len(handle.args) >= 2 and isinstance(handle.args[0], ast.Name) and handle.args[0].id == "dut"
+                and isinstance(handle.args[1], ast.Name) and handle.args[1].id == key.id
+            ):
+                tables.add(source.id)
+    return tables
+
+
+def _drop_outputs_from_drive_tables(source: str, tree: ast.Module, outputs: Iterable[str], fixes: list[str]) -> str:
+    """``INPUT_WIDTHS = {..., 'result_o': 68, ...}`` with a loop that drives every key: an output in a table of
+    inputs (wm4 on Ibex's slow multiplier, all four steps dead of a TypeError writing to an output array). A
+    testbench never drives an output, so its entry goes; a table holding no input is left alone."""
+    outputs = set(outputs)
+    tables = _drive_loop_tables(tree) if outputs else set()
+    data = source.encode()
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def at(line: int, col: int) -> int:
+        return starts[line - 1] + col
+
+    cuts: list[tuple[int, int]] = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in tables and isinstance(node.value, ast.Dict)):
+            continue
+        keys, values = node.value.keys, node.value.values
+        if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
+            continue
+        drop = [i for i, k in enumerate(keys) if k.value in outputs]  # type: ignore[union-attr]
+        if not drop or len(drop) == len(keys):
+            continue
+        for i in drop:
+            key, value = keys[i], values[i]
+            if i + 1 < len(keys):  # the entry, its comma and the space up to the next key
+                begin, end = at(key.lineno, key.col_offset), at(keys[i + 1].lineno, keys[i + 1].col_offset)
+            else:  # the last entry: from the end of the previous value
+                begin = at(values[i - 1].end_lineno, values[i - 1].end_col_offset)  # type: ignore[arg-type]
+                end = at(value.end_lineno, value.end_col_offset)  # type: ignore[arg-type]
+            cuts.append((begin, end))
+        names = ", ".join(f"`{keys[i].value}`" for i in drop)  # type: ignore[union-attr]
+        fixes.append(f"line {node.lineno}: `{node.targets[0].id}` drives its keys as inputs, and {names} "
+                     "is an output: removed it from the table")
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(cuts):  # two adjacent last entries overlap: cut their union once
+        if merged and begin < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((begin, end))
+    for begin, end in reversed(merged):
+        data = data[:begin] + data[end:]
+    return data.decode()
+
+
 def _example_definitions(example: str) -> dict[str, ast.stmt]:
     """The module-level names the prompt's example defines (constants, helpers), each with its statement."""
     try:
@@ -382,6 +458,7 @@ def repair(
     *,
     signals: Iterable[str] = (),
     inputs: Iterable[str] = (),
+    outputs: Iterable[str] = (),
     example: str = "",
     reset_free: bool = False,
 ) -> Repair:
@@ -391,6 +468,7 @@ def repair(
         ports: the top module's port names; ``dut.x`` for anything else is reported.
         signals: other names ``dut.x`` may reach (internal signals; ``rtl_names`` of the RTL).
         inputs: what the hybrid scaffold's ``tb.set(name, ...)`` can drive: the data inputs and the reset.
+        outputs: the top module's output ports: a table a loop drives the DUT from loses them.
         example: the testbench the prompt showed (whole-module mode): module-level names it defines that
             the reply uses without defining are added from it.
         reset_free: the design has no reset: calls of a ``reset`` the reply never defines are removed.
@@ -411,6 +489,7 @@ def repair(
     except SyntaxError:  # pragma: no cover - the assignment rewrite keeps valid code valid
         return Repair(source, [], findings)
     text = _fix_stray_tuple_commas(text, tree, fixes)
+    text = _drop_outputs_from_drive_tables(text, ast.parse(text), outputs, fixes)
     text = _add_example_definitions(text, ast.parse(text), example, fixes)
     if reset_free:
         text = _drop_resets_of_a_reset_free_design(text, ast.parse(text), fixes)
@@ -430,6 +509,7 @@ def repair_for(design: Design, source: str, example: str = "") -> Repair:
         [p.name for p in iface.ports],
         signals=rtl_names(design.rtl_text.values()),
         inputs=drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None),
+        outputs=[p.name for p in iface.ports if p.direction == "output"],
         example=example,
         reset_free=iface.reset is None,
     )

@@ -206,3 +206,31 @@ def test_a_one_element_tuple_not_used_as_a_dict_is_kept():
     )
     r = repair(src, PORTS)
     assert r.source == src and r.fixes == []
+
+
+def test_an_output_in_a_table_a_loop_drives_is_removed():
+    """wm4 on Ibex's slow multiplier: an output array in ``INPUT_WIDTHS``, every step dead of a TypeError."""
+    loop = ("\n\nasync def t(dut):\n    for name, width in WIDTHS.items():\n"
+            "        if width:\n            getattr(dut, name).value = 0\n")
+    written = {
+        "WIDTHS = {'en': 1, 'count': 4, 'rst_n': 1}": {"en": 1, "rst_n": 1},
+        "WIDTHS = {'count': 4, 'en': 1}": {"en": 1},
+        "WIDTHS = {\n    'en': 1,  # é\n    'count': 4,\n}": {"en": 1},
+        "WIDTHS = {'en': 1, 'count': 4, 'q': 2}": {"en": 1},  # two outputs at the end
+    }
+    for table, kept in written.items():
+        r = repair("import cocotb\n" + table + loop, PORTS, outputs=["count", "q"])
+        assert _module_value(r.source, "WIDTHS") == kept, r.source
+        assert len(r.fixes) == 1 and "is an output: removed it from the table" in r.fixes[0]
+
+
+def test_tables_that_no_loop_drives_or_that_hold_no_input_are_kept():
+    kept = (
+        "import cocotb\nEXPECT = {'en': 1, 'count': 4}\n\nasync def t(dut):\n"
+        "    for name, want in EXPECT.items():\n        assert getattr(dut, name).value == want\n",
+        "import cocotb\nOUTS = {'count': 4}\n\nasync def t(dut):\n"
+        "    for name in OUTS:\n        getattr(dut, name).value = 0\n",
+    )
+    for src in kept:
+        r = repair(src, PORTS, outputs=["count"])
+        assert r.source == src and r.fixes == []
