@@ -30,7 +30,8 @@ from pytest_llm4cov.policy.rtl_facts import mine_facts
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
-#: 9: the whole-module example's inputs change at rates each draws from RATES every PHASE cycles (some still,
+#: 10: an unpacked-array port reads `x` (2 x 34 bits), its elements and their width, not `x` (68 bits) (wm4
+#: drove Ibex's imd_val_q_i[2] with 68-bit values; no prompt of a design without one changes); 9: the whole-module example's inputs change at rates each draws from RATES every PHASE cycles (some still,
 #: some toggling: a chip select held while its clock runs) instead of all at once; 8: the example pauses four
 #: times for HOLD cycles, the longest timer the RTL has (a watchdog window, an idle timeout), with the inputs
 #: as they are; 7: the whole-module example (example.py) lists the
@@ -39,7 +40,7 @@ from pytest_llm4cov.testbench import module_name_for
 #: select, and sent the shipped stage-0 adapter on combo_lock into repeating `await tb.step(20000)` to the
 #: token limit); 5: the example sets a bit select or a struct field; 4: tb.set("x[hi:lo]", v), struct fields,
 #: "reached when" conditions; 3: tb.reset(fill="keep")
-PROMPT_VERSION = "llm4cov-prompt/9"
+PROMPT_VERSION = "llm4cov-prompt/10"
 
 #: A chat message as every backend takes it: {"role": "system"|"user"|"assistant", "content": str}.
 Message = dict[str, str]
@@ -87,10 +88,16 @@ def _plural(n: int, word: str) -> str:
 
 
 def interface_summary(iface: DesignInterface) -> str:
+    def size(p: Port) -> str:
+        """An unpacked array as its elements: the width a testbench drives each of them with."""
+        if p.elements > 1:
+            return f"{p.elements} x {_plural(p.width // p.elements, 'bit')}"
+        return _plural(p.width, "bit")
+
     def ports(items: Sequence[Port]) -> str:
         if not items:
             return "none"
-        return ", ".join(f"`{p.name}` ({_plural(p.width, 'bit')}{', signed' if p.signed else ''})" for p in items)
+        return ", ".join(f"`{p.name}` ({size(p)}{', signed' if p.signed else ''})" for p in items)
 
     lines = []
     if iface.clock:

@@ -250,12 +250,17 @@ def _drive_loop_tables(tree: ast.AST) -> set[str]:
     return tables
 
 
-def _drop_outputs_from_drive_tables(source: str, tree: ast.Module, outputs: Iterable[str], fixes: list[str]) -> str:
-    """``INPUT_WIDTHS = {..., 'result_o': 68, ...}`` with a loop that drives every key: an output in a table of
-    inputs (wm4 on Ibex's slow multiplier, all four steps dead of a TypeError writing to an output array). A
-    testbench never drives an output, so its entry goes; a table holding no input is left alone."""
-    outputs = set(outputs)
-    tables = _drive_loop_tables(tree) if outputs else set()
+def _drop_undrivable_from_drive_tables(
+    source: str, tree: ast.Module, outputs: Iterable[str], arrays: Iterable[str], fixes: list[str]
+) -> str:
+    """``INPUT_WIDTHS = {..., 'result_o': 68, ...}`` with a loop that drives every key with one value: an output
+    in a table of inputs (wm4 on Ibex's slow multiplier, all four steps dead of a TypeError writing to an
+    output array), or an unpacked array, plain or indexed (``'imd_val_q_i[2]'``: no handle by that name, and
+    the array itself takes a list, never one value). Either entry raises on the first drive and kills the test,
+    so it goes; the rest of the testbench, which may drive the array element by element, runs. A table that
+    would be left empty is left alone."""
+    outputs, arrays = set(outputs), set(arrays)
+    tables = _drive_loop_tables(tree) if outputs | arrays else set()
     data = source.encode()
     starts = [0]
     for line in data.splitlines(keepends=True):
@@ -263,6 +268,13 @@ def _drop_outputs_from_drive_tables(source: str, tree: ast.Module, outputs: Iter
 
     def at(line: int, col: int) -> int:
         return starts[line - 1] + col
+
+    def why(key: str) -> str | None:
+        if key in outputs:
+            return "an output"
+        if key in arrays or re.sub(r"\[[^\]]*\]$", "", key) in arrays:
+            return "an unpacked array (a list drives it)"
+        return None
 
     cuts: list[tuple[int, int]] = []
     for node in tree.body:
@@ -272,7 +284,7 @@ def _drop_outputs_from_drive_tables(source: str, tree: ast.Module, outputs: Iter
         keys, values = node.value.keys, node.value.values
         if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
             continue
-        drop = [i for i, k in enumerate(keys) if k.value in outputs]  # type: ignore[union-attr]
+        drop = [i for i, k in enumerate(keys) if why(k.value)]  # type: ignore[union-attr]
         if not drop or len(drop) == len(keys):
             continue
         for i in drop:
@@ -283,9 +295,9 @@ def _drop_outputs_from_drive_tables(source: str, tree: ast.Module, outputs: Iter
                 begin = at(values[i - 1].end_lineno, values[i - 1].end_col_offset)  # type: ignore[arg-type]
                 end = at(value.end_lineno, value.end_col_offset)  # type: ignore[arg-type]
             cuts.append((begin, end))
-        names = ", ".join(f"`{keys[i].value}`" for i in drop)  # type: ignore[union-attr]
-        fixes.append(f"line {node.lineno}: `{node.targets[0].id}` drives its keys as inputs, and {names} "
-                     "is an output: removed it from the table")
+        names = [keys[i].value for i in drop]  # type: ignore[union-attr]
+        fixes.append(f"line {node.lineno}: `{node.targets[0].id}` drives each key with one value, and "
+                     + ", ".join(f"`{n}` is {why(n)}" for n in names) + ": removed from the table")
     merged: list[tuple[int, int]] = []
     for begin, end in sorted(cuts):  # two adjacent last entries overlap: cut their union once
         if merged and begin < merged[-1][1]:
@@ -459,6 +471,7 @@ def repair(
     signals: Iterable[str] = (),
     inputs: Iterable[str] = (),
     outputs: Iterable[str] = (),
+    arrays: Iterable[str] = (),
     example: str = "",
     reset_free: bool = False,
 ) -> Repair:
@@ -468,7 +481,8 @@ def repair(
         ports: the top module's port names; ``dut.x`` for anything else is reported.
         signals: other names ``dut.x`` may reach (internal signals; ``rtl_names`` of the RTL).
         inputs: what the hybrid scaffold's ``tb.set(name, ...)`` can drive: the data inputs and the reset.
-        outputs: the top module's output ports: a table a loop drives the DUT from loses them.
+        outputs: the top module's output ports, and ``arrays`` its unpacked-array ports: a table a loop drives
+            the DUT from one value per key loses them.
         example: the testbench the prompt showed (whole-module mode): module-level names it defines that
             the reply uses without defining are added from it.
         reset_free: the design has no reset: calls of a ``reset`` the reply never defines are removed.
@@ -489,7 +503,7 @@ def repair(
     except SyntaxError:  # pragma: no cover - the assignment rewrite keeps valid code valid
         return Repair(source, [], findings)
     text = _fix_stray_tuple_commas(text, tree, fixes)
-    text = _drop_outputs_from_drive_tables(text, ast.parse(text), outputs, fixes)
+    text = _drop_undrivable_from_drive_tables(text, ast.parse(text), outputs, arrays, fixes)
     text = _add_example_definitions(text, ast.parse(text), example, fixes)
     if reset_free:
         text = _drop_resets_of_a_reset_free_design(text, ast.parse(text), fixes)
@@ -510,6 +524,7 @@ def repair_for(design: Design, source: str, example: str = "") -> Repair:
         signals=rtl_names(design.rtl_text.values()),
         inputs=drivable_names([p.name for p in iface.data_inputs], iface.reset.name if iface.reset else None),
         outputs=[p.name for p in iface.ports if p.direction == "output"],
+        arrays=[p.name for p in iface.ports if p.elements > 1],
         example=example,
         reset_free=iface.reset is None,
     )

@@ -11,6 +11,7 @@ from conftest import TEST_DATA, second_step
 from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.design import load_design
 from pytest_llm4cov.interface import extract_interface
+from pytest_llm4cov.prompt import interface_summary
 
 REPO = TEST_DATA / "sv_repo"
 
@@ -28,6 +29,13 @@ def test_unpacked_array_ports_count_every_bit():
     assert (lanes.width, lanes.elements) == (16, 2)
     assert (sums.width, sums.elements) == (16, 2)
     assert iface.port("total_o").width == 9  # a width from the imported package
+
+
+def test_the_prompt_names_an_unpacked_array_ports_elements_and_their_width():
+    """wm4 read Ibex's ``imd_val_q_i`` (68 bits) and drove its two 34-bit elements with 68-bit values."""
+    summary = interface_summary(extract_interface([REPO]))
+    assert "`lanes_i` (2 x 8 bits)" in summary and "`sums_o` (2 x 8 bits)" in summary
+    assert "`total_o` (9 bits)" in summary
 
 
 def test_design_folder_is_on_the_include_path():

@@ -221,7 +221,20 @@ def test_an_output_in_a_table_a_loop_drives_is_removed():
     for table, kept in written.items():
         r = repair("import cocotb\n" + table + loop, PORTS, outputs=["count", "q"])
         assert _module_value(r.source, "WIDTHS") == kept, r.source
-        assert len(r.fixes) == 1 and "is an output: removed it from the table" in r.fixes[0]
+        assert len(r.fixes) == 1 and "is an output: removed from the table" in r.fixes[0]
+
+
+def test_an_unpacked_array_in_a_table_a_loop_drives_is_removed_under_any_spelling():
+    """wm4 at prompt 10 on Ibex's slow multiplier: ``'imd_val_q_i[2]': 2`` in INPUT_WIDTHS (no such handle), the
+    array itself driven element by element below it."""
+    src = ("import cocotb\nWIDTHS = {'en': 1, 'lanes[2]': 2, 'lanes': 8}\n\nasync def t(dut):\n"
+           "    for name, width in WIDTHS.items():\n        getattr(dut, name).value = 0\n"
+           "    dut.lanes.value = [0] * 2\n")
+    r = repair(src, [*PORTS, "lanes"], outputs=["count"], arrays=["lanes"])
+    assert _module_value(r.source, "WIDTHS") == {"en": 1}
+    assert "dut.lanes.value = [0] * 2" in r.source
+    assert r.fixes == ["line 2: `WIDTHS` drives each key with one value, and `lanes[2]` is an unpacked array (a list "
+                       "drives it), `lanes` is an unpacked array (a list drives it): removed from the table"]
 
 
 def test_tables_that_no_loop_drives_or_that_hold_no_input_are_kept():
