@@ -31,7 +31,8 @@ from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import module_name_for
 
 #: 10: an unpacked-array port reads `x` (2 x 34 bits), its elements and their width, not `x` (68 bits) (wm4
-#: drove Ibex's imd_val_q_i[2] with 68-bit values; no prompt of a design without one changes); 9: the whole-module example's inputs change at rates each draws from RATES every PHASE cycles (some still,
+#: drove Ibex's imd_val_q_i[2] with 68-bit values; no prompt of a design without one changes); 9: the
+#: whole-module example's inputs change at rates each draws from RATES every PHASE cycles (some still,
 #: some toggling: a chip select held while its clock runs) instead of all at once; 8: the example pauses four
 #: times for HOLD cycles, the longest timer the RTL has (a watchdog window, an idle timeout), with the inputs
 #: as they are; 7: the whole-module example (example.py) lists the
