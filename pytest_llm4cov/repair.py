@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -174,6 +174,14 @@ def _fix_uncalled_awaits(source: str, fixes: list[str]) -> str:
 _DICT_METHODS = {"items", "keys", "values", "get", "setdefault", "update"}
 
 
+def _byte_offset(data: bytes) -> Callable[[int, int], int]:
+    """``at(line, col)``: the offset in ``data`` of an ast position (1-based line, byte column), for cutting source."""
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return lambda line, col: starts[line - 1] + col
+
+
 def _used_as_dict(tree: ast.AST, name: str) -> bool:
     """``name.items()`` and the like, or ``name["key"]``: a use that raises if ``name`` is a tuple."""
     for node in ast.walk(tree):
@@ -195,9 +203,7 @@ def _fix_stray_tuple_commas(source: str, tree: ast.Module, fixes: list[str]) -> 
     tuple (wm4 on Ibex's load-store unit, three steps of four dead of ``'tuple' object has no attribute
     'items'``). Used as a dict, it was meant as one, so the comma goes."""
     data = source.encode()
-    starts = [0]
-    for line in data.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    at = _byte_offset(data)
     cuts: list[tuple[int, str]] = []
     for node in tree.body:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
@@ -209,8 +215,8 @@ def _fix_stray_tuple_commas(source: str, tree: ast.Module, fixes: list[str]) -> 
         if not _used_as_dict(tree, name):
             continue
         end = value.elts[0]
-        begin = starts[end.end_lineno - 1] + end.end_col_offset  # type: ignore[operator]
-        stop = starts[value.end_lineno - 1] + value.end_col_offset  # type: ignore[operator]
+        begin = at(end.end_lineno, end.end_col_offset)  # type: ignore[arg-type]
+        stop = at(value.end_lineno, value.end_col_offset)  # type: ignore[arg-type]
         comma = data.find(b",", begin, stop)
         if comma >= 0:
             cuts.append((comma, f"line {node.lineno}: `{name} = {{...}},` is a tuple holding the dict, used as a dict: "
@@ -262,12 +268,7 @@ def _drop_undrivable_from_drive_tables(
     outputs, arrays = set(outputs), set(arrays)
     tables = _drive_loop_tables(tree) if outputs | arrays else set()
     data = source.encode()
-    starts = [0]
-    for line in data.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-
-    def at(line: int, col: int) -> int:
-        return starts[line - 1] + col
+    at = _byte_offset(data)
 
     def why(key: str) -> str | None:
         if key in outputs:
