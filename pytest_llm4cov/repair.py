@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
+import importlib.util
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_llm4cov.response import COCOTB_NAMES
@@ -395,6 +398,87 @@ def _drop_resets_of_a_reset_free_design(source: str, tree: ast.Module, fixes: li
     return "".join(lines)
 
 
+@functools.lru_cache(maxsize=64)
+def module_names(module: str) -> frozenset[str] | None:
+    """The names ``from <module> import name`` can bind, read from the installed module's source without
+    importing it (cocotb's modules need a simulator): its top-level definitions, assignments and imports,
+    its submodules, and the names a module-level ``__getattr__`` compares with (cocotb's moved names). An
+    empty set: no such module. None: it cannot tell (no source, ``import *``), so every name counts as there."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return frozenset()
+    if spec is None:
+        return frozenset()
+    if not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    try:
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    names: set[str] = set()
+    for node in tree.body:
+        for sub in [node, *(ast.walk(node) if isinstance(node, (ast.If, ast.Try)) else [])]:
+            if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                if any(alias.name == "*" for alias in sub.names):
+                    return None
+                names.update((alias.asname or alias.name).split(".")[0] for alias in sub.names)
+            elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(sub.name)
+                if sub.name == "__getattr__":
+                    names.update(
+                        c.value for c in ast.walk(sub)
+                        if isinstance(c, ast.Constant) and isinstance(c.value, str) and c.value.isidentifier()
+                    )
+            elif isinstance(sub, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+                names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    for path in spec.submodule_search_locations or []:
+        folder = Path(path)
+        names.update(f.stem for f in folder.glob("*.py"))
+        names.update(d.name for d in folder.iterdir() if (d / "__init__.py").is_file())
+    return frozenset(names)
+
+
+def _drop_missing_unused_imports(source: str, tree: ast.Module, fixes: list[str]) -> str:
+    """``from cocotb.clock import Clock, ClockEdge`` where cocotb has no ``ClockEdge`` and the testbench never
+    uses it: the import alone fails the whole run (the untrained 1.5B, every step on one module), so the name
+    goes; so does a builtin imported from where it is not (``from cocotb.utils import int``: the builtin is
+    what was meant). Any other missing name the testbench uses stays, for the evaluator's ImportError."""
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, str]] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+            continue
+        if node.module.split(".")[0] != "cocotb":
+            continue
+        known = module_names(node.module)
+        if known is None:
+            continue
+        gone = [
+            a for a in node.names
+            if a.name not in known
+            and ((a.asname or a.name) not in used or (a.asname is None and hasattr(builtins, a.name)))
+        ]
+        if not gone:
+            continue
+        kept = [a for a in node.names if a not in gone]
+        names = ", ".join(f"`{a.name}`" for a in gone)
+        if known:
+            fixes.append(f"line {node.lineno}: `{node.module}` has no {names}: removed from the import")
+        else:
+            fixes.append(f"line {node.lineno}: there is no module `{node.module}`: removed the import of {names}")
+        if kept:
+            text = " " * node.col_offset + ast.unparse(ast.ImportFrom(node.module, kept, 0)) + "\n"
+        else:  # a block needs a statement; the module does not
+            text = " " * node.col_offset + "pass\n" if node.col_offset else ""
+        edits.append((node.lineno - 1, node.end_lineno or node.lineno, text))
+    for start, end, text in sorted(edits, reverse=True):
+        lines[start:end] = [text]
+    return "".join(lines)
+
+
 def _add_imports(source: str, tree: ast.AST, fixes: list[str]) -> str:
     defined = _defined_names(tree)
     used = {name for name, _ in _used_names(tree)}
@@ -508,6 +592,7 @@ def repair(
     text = _add_example_definitions(text, ast.parse(text), example, fixes)
     if reset_free:
         text = _drop_resets_of_a_reset_free_design(text, ast.parse(text), fixes)
+    text = _drop_missing_unused_imports(text, ast.parse(text), fixes)
     text = _add_imports(text, ast.parse(text), fixes)
     tree = ast.parse(text)
     _check_ports(tree, ports, signals, findings)

@@ -247,3 +247,34 @@ def test_tables_that_no_loop_drives_or_that_hold_no_input_are_kept():
     for src in kept:
         r = repair(src, PORTS, outputs=["count"])
         assert r.source == src and r.fixes == []
+
+
+def test_an_unused_name_cocotb_does_not_have_leaves_the_import():
+    """The untrained 1.5B imported `ClockEdge` (no such name) in every step on one module, and never used it:
+    the ImportError alone cost the run. A builtin imported from cocotb means the builtin."""
+    source = (
+        "import cocotb\nfrom cocotb.clock import Clock, ClockEdge\nfrom cocotb.utils import int\n"
+        "from cocotb.model import Port\nfrom cocotb.triggers import Join, Timer\n\n\n"
+        "@cocotb.test()\nasync def t(dut):\n    cocotb.start_soon(Clock(dut.clk, 10).start())\n"
+        "    await Timer(1)\n    assert int(dut.q.value) == 0\n"
+    )
+    r = repair(source, ["clk", "q"])
+    assert "from cocotb.clock import Clock\n" in r.source
+    assert "cocotb.utils" not in r.source and "cocotb.model" not in r.source
+    assert "from cocotb.triggers import Join, Timer\n" in r.source  # Join: cocotb moved it, and still answers
+    assert r.fixes == [
+        "line 2: `cocotb.clock` has no `ClockEdge`: removed from the import",
+        "line 3: `cocotb.utils` has no `int`: removed from the import",
+        "line 4: there is no module `cocotb.model`: removed the import of `Port`",
+    ]
+    ast.parse(r.source)
+
+
+def test_a_missing_name_the_testbench_uses_stays_for_the_evaluator_to_report():
+    source = (
+        "import cocotb\nfrom cocotb.clock import ClockEdge\n\n\n"
+        "@cocotb.test()\nasync def t(dut):\n    ClockEdge(dut.clk)\n"
+    )
+    assert repair(source, ["clk"]).source == source
+    nested = "import cocotb\n\n\n@cocotb.test()\nasync def t(dut):\n    from cocotb.model import Port\n"
+    assert repair(nested).source.endswith("async def t(dut):\n    pass\n")  # the block keeps a statement
