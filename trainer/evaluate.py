@@ -133,6 +133,7 @@ def summarize(name: str, design: Any, result: Any, evaluator: Any, wall: float) 
         "tokens_out": sum(int(u.get("completion_tokens") or 0) for u in usage),
         "truncated": sum(u.get("finish_reason") == "length" for u in usage),
         "looped": sum(u.get("finish_reason") == "repetition" for u in usage),  # stopped repeating itself
+        "resumed": sum(bool(u.get("resumed")) for u in usage),  # looped in a docstring or comment, went on past it
         "wall_s": round(wall, 1),
         "curve": [round(x, 4) for x in result.curve],
         "difficulty": design.config.difficulty or "",

@@ -104,9 +104,13 @@ class TransformersPolicy(ModelPolicy):
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage]:
+    @property
+    def continues_replies(self) -> bool:
+        return True
+
+    def _complete(self, messages: list[Message], sampling: Sampling, prefix: str = "") -> tuple[str, Usage]:
         torch = self.torch
-        text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + prefix
         enc = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.device)
         prompt_len = int(enc["input_ids"].shape[1])
         torch.manual_seed(sampling.seed)
@@ -131,7 +135,8 @@ class TransformersPolicy(ModelPolicy):
         finish = "length" if len(new) >= sampling.max_tokens and not stopped else "stop"
         finish = FINISH_REPETITION if guard.stopped and not stopped else finish
         reply = self.tokenizer.decode(new, skip_special_tokens=True)
-        return reply, Usage(prompt_tokens=prompt_len, completion_tokens=len(new), finish_reason=finish)
+        prompt_tokens = prompt_len - (self.count_tokens(prefix) if prefix else 0)  # the prefix is the reply's
+        return reply, Usage(prompt_tokens=prompt_tokens, completion_tokens=len(new), finish_reason=finish)
 
     def _eos_ids(self) -> set[int]:
         """Every token that ends a reply: the generation config's (chat models list several) and the tokenizer's."""

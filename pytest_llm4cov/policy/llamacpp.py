@@ -109,28 +109,36 @@ class LlamaCppPolicy(ModelPolicy):
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", errors="replace"), add_bos=False, special=True))
 
-    def _complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage]:
+    @property
+    def continues_replies(self) -> bool:
+        return self.has_chat_template  # the continuation renders the GGUF's template itself
+
+    def _complete(self, messages: list[Message], sampling: Sampling, prefix: str = "") -> tuple[str, Usage]:
         """Streamed, so a reply that falls into repeating itself is stopped there (``repetition``), not at
         ``max_tokens``; the tokens sampled are the same as without streaming."""
         before = self._cached_ids()
         guard = RepetitionGuard()
         pieces: list[str] = []
         finish = ""
+        decoding = {
+            "temperature": sampling.temperature,
+            "top_p": sampling.top_p,
+            "top_k": sampling.top_k,
+            "repeat_penalty": sampling.repeat_penalty,
+            "max_tokens": sampling.max_tokens,
+            "seed": sampling.seed,
+            "stream": True,
+        }
         try:
-            stream = self.llm.create_chat_completion(
-                messages=messages,
-                temperature=sampling.temperature,
-                top_p=sampling.top_p,
-                top_k=sampling.top_k,
-                repeat_penalty=sampling.repeat_penalty,
-                max_tokens=sampling.max_tokens,
-                seed=sampling.seed,
-                stream=True,
-            )
+            if prefix:
+                stream = self._continuation(messages, prefix, decoding)
+            else:
+                stream = self.llm.create_chat_completion(messages=messages, **decoding)
             try:
                 for chunk in stream:
                     choice = chunk["choices"][0]
-                    piece = (choice.get("delta") or {}).get("content") or ""
+                    delta = choice.get("delta")  # a chat chunk; a plain completion's (a continuation) has "text"
+                    piece = ((delta or {}).get("content") if "delta" in choice else choice.get("text")) or ""
                     pieces.append(piece)
                     finish = choice.get("finish_reason") or finish
                     if piece and guard.feed(piece):
@@ -145,6 +153,8 @@ class LlamaCppPolicy(ModelPolicy):
         completion = self.count_tokens(text) if text else 0
         # The stream reports no usage: the context holds the prompt, then the reply (its last token unevaluated).
         prompt_tokens = max(0, len(after) - max(0, completion - 1)) if after else 0
+        if prefix:  # the prefix was evaluated as prompt, but it is the reply's
+            prompt_tokens = max(0, prompt_tokens - self.count_tokens(prefix))
         cached = _common_prefix(before, after[:prompt_tokens]) if before is not None else None
         return text, Usage(
             prompt_tokens=prompt_tokens,
@@ -152,6 +162,28 @@ class LlamaCppPolicy(ModelPolicy):
             finish_reason=finish,
             cached_tokens=cached,
         )
+
+    def _continuation(self, messages: list[Message], prefix: str, decoding: dict[str, Any]) -> Any:
+        """A streamed completion of the assistant's reply begun as ``prefix``."""
+        tokens, stop, stopping_criteria = self._chat_tokens(messages, prefix)
+        return self.llm.create_completion(prompt=tokens, stop=stop, stopping_criteria=stopping_criteria, **decoding)
+
+    def _chat_tokens(self, messages: list[Message], prefix: str = "") -> tuple[list[int], Any, Any]:
+        """The chat as ``create_chat_completion`` renders and tokenizes it (the GGUF's own template), with the
+        assistant's reply begun as ``prefix``; and the stop strings and criteria that go with the template."""
+        chat_format = import_optional("llama_cpp.llama_chat_format", "continuing a reply")
+        eos, bos = self.llm.token_eos(), self.llm.token_bos()
+        formatter = chat_format.Jinja2ChatFormatter(
+            template=self.llm.metadata["tokenizer.chat_template"],
+            eos_token=self.llm.detokenize([eos], special=True).decode("utf-8", "replace") if eos != -1 else "",
+            bos_token=self.llm.detokenize([bos], special=True).decode("utf-8", "replace") if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+        rendered = formatter(messages=messages)
+        tokens = self.llm.tokenize(
+            (rendered.prompt + prefix).encode("utf-8"), add_bos=not rendered.added_special, special=True
+        )
+        return tokens, rendered.stop, rendered.stopping_criteria
 
     def _cached_ids(self) -> list[int] | None:
         """The tokens now in the KV cache (llama-cpp's private ``_input_ids``; None if it moved)."""

@@ -19,7 +19,7 @@ from pytest_llm4cov import Llm4covError
 from pytest_llm4cov.design import Design
 from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.policy.coverage_section import with_coverage_section
-from pytest_llm4cov.policy.repetition import FINISH_REPETITION
+from pytest_llm4cov.policy.repetition import FINISH_REPETITION, resume_point
 from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, prompt_example, render_prompt
 from pytest_llm4cov.repair import Repair, repair_for
 from pytest_llm4cov.response import ParsedReply, check_module, parse_reply
@@ -29,6 +29,10 @@ from pytest_llm4cov.testbench import Testbench, module_name_for
 EXTRA_HINT = "pip install 'pytest-llm4cov[llm]'"
 #: Tokens the chat template adds around the messages (role markers), kept out of the prompt budget.
 TEMPLATE_OVERHEAD = 64
+#: A reply stopped inside a looping docstring or comment is closed there and continued, this many times at most,
+#: while at least ``MIN_RESUME_TOKENS`` of its token limit are left.
+MAX_RESUMES = 2
+MIN_RESUME_TOKENS = 128
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class Usage:
     completion_tokens: int = 0
     finish_reason: str = ""  # "stop", "length" (hit max_tokens), "repetition" (stopped looping), or the backend's own
     cached_tokens: int | None = None  # prompt tokens served from a prefix cache, where the backend knows
+    resumed: int = 0  # times the reply looped inside a docstring or comment and was continued past it
 
     @property
     def truncated(self) -> bool:
@@ -118,8 +123,14 @@ class ModelPolicy(Policy):
 
     # -- what backends implement ---------------------------------------------------------------------
     @abstractmethod
-    def _complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage]:
-        """The model's reply to ``messages`` and what it cost."""
+    def _complete(self, messages: list[Message], sampling: Sampling, prefix: str = "") -> tuple[str, Usage]:
+        """The model's reply to ``messages`` and what it cost. With ``prefix`` (only where
+        ``continues_replies``), the reply is taken to begin with it: the text returned is what follows."""
+
+    @property
+    def continues_replies(self) -> bool:
+        """Can ``_complete`` continue a reply from a given beginning (``prefix``)? Local backends can."""
+        return False
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` for the prompt budget; backends with a tokenizer count exactly."""
@@ -150,9 +161,25 @@ class ModelPolicy(Policy):
         return render_prompt(state, budget_tokens=self.prompt_budget, count_tokens=self.count_tokens)
 
     def complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage, float]:
-        """The model's reply, what it cost, and the wall time it took (the hybrid policy calls this)."""
+        """The model's reply, what it cost, and the wall time it took (the hybrid policy calls this).
+
+        A reply the repetition guard stopped inside a docstring or comment goes on from before the loop
+        (``repetition.resume_point``) within the same token limit; the usage counts every token generated."""
         started = time.monotonic()
         text, usage = self._complete(messages, sampling)
+        while self.continues_replies and usage.finish_reason == FINISH_REPETITION and usage.resumed < MAX_RESUMES:
+            prefix = resume_point(text)
+            left = sampling.max_tokens - usage.completion_tokens
+            if prefix is None or left < MIN_RESUME_TOKENS:
+                break
+            more, extra = self._complete(messages, replace(sampling, max_tokens=left), prefix=prefix)
+            text = prefix + more
+            usage = replace(
+                usage,
+                completion_tokens=usage.completion_tokens + extra.completion_tokens,
+                finish_reason=extra.finish_reason,
+                resumed=usage.resumed + 1,
+            )
         return text, usage, time.monotonic() - started
 
     def propose(self, state: State, seed: int) -> Proposal:

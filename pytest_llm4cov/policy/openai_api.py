@@ -121,7 +121,7 @@ class OpenAIPolicy(ModelPolicy):
             ) from None
         return self.model
 
-    def _complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage]:
+    def _complete(self, messages: list[Message], sampling: Sampling, prefix: str = "") -> tuple[str, Usage]:
         payload = {
             "model": self.resolve_model(),
             "messages": messages,

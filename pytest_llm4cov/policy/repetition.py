@@ -13,9 +13,18 @@ half way and ..." until the 2,048-token limit, in all four steps. So the line be
 once it ends in one phrase (``MIN_PHRASE``-``MAX_PHRASE`` characters, with a space in it) repeated over
 ``LOOP_CHARS`` characters and three copies at least, generation stops the same way. Long literals
 (``0xffff...``, ``[0, 0, 0, ...]``) repeat a shorter unit or one without a space, and are left alone.
+
+Stopping alone left wm4 with no testbench on prim_onehot_check: the loop was in the test's docstring, so
+the body never came. A line loop inside a docstring or a comment loses nothing worth keeping, so
+``resume_point`` cuts the loop off, closes the docstring (or ends the comment line) and gives the text the
+model continues from (``ModelPolicy.complete``). A loop in code is not resumed: no closing is known there.
 """
 
 from __future__ import annotations
+
+import io
+import re
+import tokenize
 
 #: Complete lines the repeating tail must span (two copies at least), and the longest block looked for.
 REPEAT_LINES = 12
@@ -44,16 +53,59 @@ def repeating(text: str) -> bool:
 def looping_line(line: str) -> bool:
     """Does ``line`` end in one phrase of ``MIN_PHRASE``-``MAX_PHRASE`` characters, with whitespace in it, over
     at least ``LOOP_CHARS`` characters and three copies?"""
+    return _phrase_period(line) is not None
+
+
+def _phrase_period(line: str) -> int | None:
+    """The length of the phrase ``line`` ends in over and over (see ``looping_line``), or None."""
     if len(line) < LOOP_CHARS:
-        return False
+        return None
     for period in range(1, MAX_PHRASE + 1):
         span = max(LOOP_CHARS, 3 * period)
         tail = line[-span:]
         if len(tail) == span and tail[:-period] == tail[period:]:
             # the shortest period found: a run of one short unit is a literal, not a phrase
             phrase = tail[-period:]
-            return period >= MIN_PHRASE and any(c.isspace() for c in phrase)
-    return False
+            return period if period >= MIN_PHRASE and any(c.isspace() for c in phrase) else None
+    return None
+
+
+#: What a phrase cut short ends in and reads better without: a separator, or one joining word after one.
+_DANGLING = re.compile(r"[\s,;:-]+(?:(?:and|or|with|a|an|the|then|of|to|at|from|in|on|for)[\s,;:-]*)?$")
+
+
+def resume_point(text: str) -> str | None:
+    """The reply to continue from, when ``text`` (a reply the guard stopped) ends in a line that loops inside a
+    docstring or a comment: everything before the loop, the docstring closed or the comment line ended.
+    None where the loop is in code, or the line does not loop."""
+    start = text.rfind("\n") + 1
+    line = text[start:]
+    period = _phrase_period(line)
+    if period is None:
+        return None
+    begin = len(line) - max(LOOP_CHARS, 3 * period)
+    while begin > 0 and line[begin - 1] == line[begin - 1 + period]:
+        begin -= 1
+    head = line[:begin]
+    if head and head[-1].isalnum() and line[begin].isalnum():
+        head = re.sub(r"\w+$", "", head)  # the loop began inside a word: drop its start
+    while _DANGLING.search(head):
+        head = _DANGLING.sub("", head)
+    fence = text.rfind("```", 0, start)
+    code = text[text.find("\n", fence) + 1: start] if fence >= 0 else text[:start]
+    for quote in ('"""', "'''"):
+        if (code + head).count(quote) % 2:
+            return text[:start] + head + quote + "\n"
+    return text[:start] + head + "\n" if _ends_in_comment(head) else None
+
+
+def _ends_in_comment(line: str) -> bool:
+    """Is the rest of ``line`` a comment (``# ...`` alone, or after code)?"""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line.lstrip() + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):  # an open bracket or string: not a comment we can end
+        return False
+    return any(tok.type == tokenize.COMMENT for tok in tokens)
 
 
 class RepetitionGuard:

@@ -2,7 +2,8 @@
 
 Everything but the model is real: the prompt is rendered (and kept, for inspection), the reply is
 parsed and checked exactly as a model's would be. Replies are used in order; the last one repeats once
-the script runs out.
+the script runs out. A reply the repetition guard stopped in a docstring (finish reason "repetition") is
+continued by the next reply, as a model backend continues it (``ModelPolicy.complete``).
 """
 
 from __future__ import annotations
@@ -53,7 +54,11 @@ class ScriptedPolicy(ModelPolicy):
     def describe(self) -> dict[str, Any]:
         return {"replies": len(self.replies)}
 
-    def _complete(self, messages: list[Message], sampling: Sampling) -> tuple[str, Usage]:
+    @property
+    def continues_replies(self) -> bool:
+        return True
+
+    def _complete(self, messages: list[Message], sampling: Sampling, prefix: str = "") -> tuple[str, Usage]:
         index = min(len(self.prompts), len(self.replies) - 1)
         self.prompts.append(messages)
         self.seeds.append(sampling.seed)

@@ -220,3 +220,37 @@ def test_llama_cpp_stops_a_reply_once_it_repeats(llama_policy, monkeypatch):
     assert usage.finish_reason == repetition.FINISH_REPETITION
     assert usage.truncated
     assert 0 < usage.completion_tokens <= 2
+
+
+def test_llama_cpp_continues_a_reply_from_a_given_beginning(llama_policy):
+    """A reply stopped in a looping docstring goes on from its start: the same chat, rendered as
+    create_chat_completion renders it (so its KV cache is reused), with the reply's beginning appended."""
+    from pytest_llm4cov.policy.model import Sampling
+
+    assert llama_policy.continues_replies
+    messages = [{"role": "user", "content": "Write a cocotb test."}]
+    sampling = Sampling(max_tokens=8, seed=1)
+    _, usage = llama_policy._complete(messages, sampling)
+    chat, _, _ = llama_policy._chat_tokens(messages)
+    assert llama_policy._cached_ids()[: len(chat)] == chat
+    assert abs(usage.prompt_tokens - len(chat)) <= 1
+    prefix = '```python\nimport cocotb\n\n\n@cocotb.test()\nasync def test_x(dut):\n    """Drive it."""\n'
+    text, more = llama_policy._complete(messages, sampling, prefix=prefix)
+    begun, _, _ = llama_policy._chat_tokens(messages, prefix)
+    assert llama_policy._cached_ids()[: len(begun)] == begun  # the prefix was evaluated, then the new text
+    assert not text.startswith(prefix)  # only what follows it is returned
+    assert 0 < more.completion_tokens <= 8
+    assert abs(more.prompt_tokens - len(chat)) <= 2  # the prefix counts as the reply's, not the prompt's
+    assert more.cached_tokens >= len(chat) - 1  # the chat was not evaluated again
+
+
+def test_transformers_continues_a_reply_from_a_given_beginning(hf_policy):
+    from pytest_llm4cov.policy.model import Sampling
+
+    assert hf_policy.continues_replies
+    messages = [{"role": "user", "content": "Write a cocotb test."}]
+    _, plain = hf_policy._complete(messages, Sampling(max_tokens=8, seed=1))
+    prefix = "```python\nimport cocotb\n"
+    text, more = hf_policy._complete(messages, Sampling(max_tokens=8, seed=1), prefix=prefix)
+    assert 0 < more.completion_tokens <= 8
+    assert abs(more.prompt_tokens - plain.prompt_tokens) <= 1

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pytest_llm4cov.policy.repetition import LOOP_CHARS, REPEAT_LINES, RepetitionGuard, looping_line, repeating
+from pytest_llm4cov.policy.repetition import (
+    LOOP_CHARS,
+    REPEAT_LINES,
+    RepetitionGuard,
+    looping_line,
+    repeating,
+    resume_point,
+)
 
 
 def test_a_line_or_a_short_block_over_and_over_repeats():
@@ -56,3 +63,41 @@ def test_long_literals_and_prose_in_one_line_are_not_loops():
     words = " ".join(f"word{i}" for i in range(80))
     assert not looping_line("    # " + words)  # long, and no phrase repeats
     assert not looping_line("x" * (LOOP_CHARS - 1))
+
+
+HEAD = "```python\nimport cocotb\n\n\n@cocotb.test()\nasync def test_values(dut):\n"
+DOC = '    """Clock, reset, then CYCLES cycles of inputs from VALUES, with a reset half way, '
+LOOP = "with a reset half way and a reset half way and a reset half way, "
+
+
+def stopped(text: str) -> str:
+    """What the guard lets through of ``text``: generation stops where it says so."""
+    guard = RepetitionGuard()
+    for i in range(0, len(text), 4):
+        if guard.feed(text[i:i + 4]):
+            break
+    return guard.text
+
+
+def test_a_docstring_that_loops_is_closed_before_the_loop():
+    """wm4 on prim_onehot_check: continue from the docstring's sensible start, closed, on a new line."""
+    text = stopped(HEAD + DOC + LOOP * 20)
+    assert resume_point(text) == HEAD + '    """Clock, reset, then CYCLES cycles of inputs from VALUES"""\n'
+    compile(resume_point(text).removeprefix("```python\n") + "    pass\n", "tb", "exec")
+
+
+def test_a_docstring_opened_on_an_earlier_line_or_with_single_quotes_is_closed_with_its_quotes():
+    text = stopped(HEAD + "    \'\'\'\n    Drive the inputs, " + LOOP * 20)
+    assert resume_point(text).endswith("\n    Drive the inputs\'\'\'\n")
+
+
+def test_a_comment_that_loops_ends_its_line():
+    text = stopped(HEAD + "    dut.a.value = 1  # hold it, " + LOOP * 20)
+    assert resume_point(text) == HEAD + "    dut.a.value = 1  # hold it\n"
+
+
+def test_a_loop_in_code_or_a_line_that_does_not_loop_has_no_resume_point():
+    assert resume_point(stopped(HEAD + '    dut._log.info("' + LOOP * 20)) is None  # a string, not a docstring
+    assert resume_point(stopped(HEAD + "    x = [" + "a + b, c + d, " * 60)) is None
+    assert resume_point(HEAD + DOC + LOOP * 2) is None  # two copies: no loop
+    assert resume_point(stopped(HEAD + "    await tb.step(1)\n" * 20)) is None  # a block of lines, not one line

@@ -99,6 +99,37 @@ def test_a_reply_stopped_for_repetition_is_fed_back_as_such(counter4, evaluator)
     assert result.steps[0].observation.error.startswith("the reply repeated the same lines over and over")
 
 
+def test_a_reply_looping_in_its_docstring_goes_on_past_the_loop(counter4, evaluator, tmp_path):
+    """wm4 on prim_onehot_check wrote its test's docstring until the token limit: the reply is closed before the
+    loop and continued (here by the next scripted reply), and the testbench it makes runs."""
+    whole = reply("counter4_3_fixed.md")
+    head, body = whole.split("async def test_counter(dut):\n")
+    loop = "with a reset half way and a reset half way and a reset half way, "
+    looping = head + 'async def test_counter(dut):\n    """Count, clear, wrap, then reset, ' + loop * 30
+    policy = ScriptedPolicy([looping, body], finish_reasons=["repetition", "stop"], max_tokens=2048)
+    log = RunLogWriter(tmp_path / "runlog.jsonl")
+    result = run_loop(counter4, policy, evaluator, iterations=1, log=log)
+    (step,) = result.steps
+    assert step.observation.outcome is Outcome.PASSED, step.observation.error
+    assert '    """Count, clear, wrap, then reset"""\n    cocotb.start_soon(' in step.testbench.source
+    assert len(policy.prompts) == 2 and policy.prompts[1] == policy.prompts[0]  # the same chat, continued
+    usage = next(read_runlog(tmp_path / "runlog.jsonl")).proposal["usage"]
+    assert usage["resumed"] == 1 and usage["finish_reason"] == "stop"
+    assert usage["completion_tokens"] == policy.count_tokens(looping) + policy.count_tokens(body)
+
+
+def test_a_reply_that_keeps_looping_is_resumed_twice_then_reported_as_looping(counter4):
+    from pytest_llm4cov.state import State
+
+    loop = "with a reset half way and a reset half way and a reset half way, "
+    looping = '```python\nimport cocotb\n\n\n@cocotb.test()\nasync def t(dut):\n    """Drive, ' + loop * 30
+    policy = ScriptedPolicy([looping], finish_reasons=["repetition"], max_tokens=8192)
+    proposal = policy.propose(State(counter4), seed=0)
+    assert len(policy.prompts) == 3  # the reply and two continuations
+    assert proposal.info["usage"]["resumed"] == 2 and proposal.info["usage"]["finish_reason"] == "repetition"
+    assert proposal.info["parse_error"].startswith("the reply repeated the same lines over and over")
+
+
 def test_best_of_k_evaluates_each_candidate_and_keeps_the_best(counter4, evaluator, tmp_path):
     broken = "```python\nimport cocotb\n@cocotb.test()\nasync def t(dut):\n    await (\n```"
     replies = [reply("counter4_2_wrong_check.md"), reply("counter4_3_fixed.md"), broken]
