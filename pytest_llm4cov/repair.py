@@ -15,6 +15,7 @@ import ast
 import builtins
 import functools
 import importlib.util
+import pkgutil
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -400,14 +401,17 @@ def _drop_resets_of_a_reset_free_design(source: str, tree: ast.Module, fixes: li
 
 @functools.lru_cache(maxsize=64)
 def module_names(module: str) -> frozenset[str] | None:
-    """The names ``from <module> import name`` can bind, read from the installed module's source without
-    importing it (cocotb's modules need a simulator): its top-level definitions, assignments and imports,
-    its submodules, and the names a module-level ``__getattr__`` compares with (cocotb's moved names). An
-    empty set: no such module. None: it cannot tell (no source, ``import *``), so every name counts as there."""
+    """The names ``from <module> import name`` can bind, read from the installed module's source (cocotb's
+    modules need a simulator to import; finding one imports only its parent packages): its top-level
+    definitions, assignments and imports, its submodules, and the names a module-level ``__getattr__``
+    compares with (cocotb's moved names). An empty set: no such module. None: it cannot tell (its package is
+    not installed, no source, ``import *``), so every name counts as there."""
     try:
+        if importlib.util.find_spec(module.split(".")[0]) is None:
+            return None
         spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):
-        return frozenset()
+    except Exception:  # finding a submodule imports its parents, and they may fail in any way
+        return None
     if spec is None:
         return frozenset()
     if not spec.origin or not spec.origin.endswith(".py"):
@@ -433,10 +437,7 @@ def module_names(module: str) -> frozenset[str] | None:
             elif isinstance(sub, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
                 names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-    for path in spec.submodule_search_locations or []:
-        folder = Path(path)
-        names.update(f.stem for f in folder.glob("*.py"))
-        names.update(d.name for d in folder.iterdir() if (d / "__init__.py").is_file())
+    names.update(m.name for m in pkgutil.iter_modules(spec.submodule_search_locations or []))
     return frozenset(names)
 
 
@@ -444,14 +445,16 @@ def _drop_missing_unused_imports(source: str, tree: ast.Module, fixes: list[str]
     """``from cocotb.clock import Clock, ClockEdge`` where cocotb has no ``ClockEdge`` and the testbench never
     uses it: the import alone fails the whole run (the untrained 1.5B, every step on one module), so the name
     goes; so does a builtin imported from where it is not (``from cocotb.utils import int``: the builtin is
-    what was meant). Any other missing name the testbench uses stays, for the evaluator's ImportError."""
+    what was meant). Any other missing name the testbench uses stays, for the evaluator's ImportError. Only an
+    import alone on its lines is edited (not one after ``;`` or ``if x:``), and only where the result parses."""
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     lines = source.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []
+    notes: list[str] = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
             continue
-        if node.module.split(".")[0] != "cocotb":
+        if node.module.split(".")[0] != "cocotb" or any(a.name == "*" for a in node.names):
             continue
         known = module_names(node.module)
         if known is None:
@@ -461,22 +464,31 @@ def _drop_missing_unused_imports(source: str, tree: ast.Module, fixes: list[str]
             if a.name not in known
             and ((a.asname or a.name) not in used or (a.asname is None and hasattr(builtins, a.name)))
         ]
-        if not gone:
+        first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        indent = lines[first].encode()[: node.col_offset].decode("utf-8", "replace")
+        after = lines[last].encode()[node.end_col_offset or 0:].decode("utf-8", "replace").strip()
+        if not gone or indent.strip() or (after and not after.startswith("#")):
             continue
         kept = [a for a in node.names if a not in gone]
         names = ", ".join(f"`{a.name}`" for a in gone)
         if known:
-            fixes.append(f"line {node.lineno}: `{node.module}` has no {names}: removed from the import")
+            notes.append(f"line {node.lineno}: `{node.module}` has no {names}: removed from the import")
         else:
-            fixes.append(f"line {node.lineno}: there is no module `{node.module}`: removed the import of {names}")
+            notes.append(f"line {node.lineno}: there is no module `{node.module}`: removed the import of {names}")
         if kept:
-            text = " " * node.col_offset + ast.unparse(ast.ImportFrom(node.module, kept, 0)) + "\n"
+            text = indent + ast.unparse(ast.ImportFrom(node.module, kept, 0)) + (f"  {after}" if after else "") + "\n"
         else:  # a block needs a statement; the module does not
-            text = " " * node.col_offset + "pass\n" if node.col_offset else ""
-        edits.append((node.lineno - 1, node.end_lineno or node.lineno, text))
+            text = indent + "pass\n" if indent else ""
+        edits.append((first, last + 1, text))
     for start, end, text in sorted(edits, reverse=True):
         lines[start:end] = [text]
-    return "".join(lines)
+    edited = "".join(lines)
+    try:
+        ast.parse(edited)
+    except SyntaxError:  # pragma: no cover - whole-line edits of whole statements keep the code valid
+        return source
+    fixes.extend(notes)
+    return edited
 
 
 def _add_imports(source: str, tree: ast.AST, fixes: list[str]) -> str:

@@ -278,3 +278,17 @@ def test_a_missing_name_the_testbench_uses_stays_for_the_evaluator_to_report():
     assert repair(source, ["clk"]).source == source
     nested = "import cocotb\n\n\n@cocotb.test()\nasync def t(dut):\n    from cocotb.model import Port\n"
     assert repair(nested).source.endswith("async def t(dut):\n    pass\n")  # the block keeps a statement
+
+
+def test_star_imports_and_imports_sharing_a_line_are_left_alone():
+    star = "from cocotb.triggers import *\nfrom cocotb.clock import *\n\n\n"
+    star += "async def t(dut):\n    raise SimTimeoutError\n"
+    assert repair(star).source == star
+    for shared in (
+        "import cocotb; from cocotb.clock import ClockEdge\n",
+        "if True: from cocotb.clock import ClockEdge\n",
+        "try: from cocotb.clock import ClockEdge\nexcept ImportError: pass\n",
+    ):
+        assert repair(shared).source == shared
+    tabs = "def f():\n\tfrom cocotb.clock import Clock, ClockEdge  # clocks\n\treturn Clock\n"
+    assert repair(tabs).source == "def f():\n\tfrom cocotb.clock import Clock  # clocks\n\treturn Clock\n"

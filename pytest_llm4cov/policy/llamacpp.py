@@ -111,7 +111,8 @@ class LlamaCppPolicy(ModelPolicy):
 
     @property
     def continues_replies(self) -> bool:
-        return self.has_chat_template  # the continuation renders the GGUF's template itself
+        # The continuation renders the GGUF's own template, as llama-cpp does when it picked no built-in format.
+        return self.has_chat_template and getattr(self.llm, "chat_format", None) == "chat_template.default"
 
     def _complete(self, messages: list[Message], sampling: Sampling, prefix: str = "") -> tuple[str, Usage]:
         """Streamed, so a reply that falls into repeating itself is stopped there (``repetition``), not at

@@ -70,6 +70,7 @@ class Usage:
     finish_reason: str = ""  # "stop", "length" (hit max_tokens), "repetition" (stopped looping), or the backend's own
     cached_tokens: int | None = None  # prompt tokens served from a prefix cache, where the backend knows
     resumed: int = 0  # times the reply looped inside a docstring or comment and was continued past it
+    # (with resumes, prompt_tokens and cached_tokens are the first call's; completion_tokens counts every call's)
 
     @property
     def truncated(self) -> bool:

@@ -76,8 +76,9 @@ _DANGLING = re.compile(r"[\s,;:-]+(?:(?:and|or|with|a|an|the|then|of|to|at|from|
 
 def resume_point(text: str) -> str | None:
     """The reply to continue from, when ``text`` (a reply the guard stopped) ends in a line that loops inside a
-    docstring or a comment: everything before the loop, the docstring closed or the comment line ended.
-    None where the loop is in code, or the line does not loop."""
+    docstring or a comment of its code: everything before the loop, the docstring closed or the comment line
+    ended. None where the loop is elsewhere (code, a string, an open bracket, prose after the code block), where
+    the closed code would not tokenize, or where the line does not loop."""
     start = text.rfind("\n") + 1
     line = text[start:]
     period = _phrase_period(line)
@@ -91,21 +92,36 @@ def resume_point(text: str) -> str | None:
         head = re.sub(r"\w+$", "", head)  # the loop began inside a word: drop its start
     while _DANGLING.search(head):
         head = _DANGLING.sub("", head)
-    fence = text.rfind("```", 0, start)
-    code = text[text.find("\n", fence) + 1: start] if fence >= 0 else text[:start]
+    fences = text.count("```", 0, start)
+    if fences % 2 == 0 and fences:
+        return None  # after the code block: prose, nothing to continue
+    code = text[text.find("\n", text.rfind("```", 0, start)) + 1: start] if fences else text[:start]
     for quote in ('"""', "'''"):
         if (code + head).count(quote) % 2:
-            return text[:start] + head + quote + "\n"
-    return text[:start] + head + "\n" if _ends_in_comment(head) else None
+            if head.endswith((quote[0], "\\")):
+                head += " "  # the closing quotes must not merge with a quote or be escaped
+            ending = head + quote + "\n"
+            return text[:start] + ending if _comment_or_docstring_ends(code + ending, docstring=True) else None
+    ending = head + "\n"
+    return text[:start] + ending if _comment_or_docstring_ends(code + ending, docstring=False) else None
 
 
-def _ends_in_comment(line: str) -> bool:
-    """Is the rest of ``line`` a comment (``# ...`` alone, or after code)?"""
+def _comment_or_docstring_ends(code: str, *, docstring: bool) -> bool:
+    """Does ``code`` tokenize to its end with no bracket or string left open, its last line a string statement
+    (``docstring``) or ending in a comment?"""
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(line.lstrip() + "\n").readline))
-    except (tokenize.TokenError, SyntaxError):  # an open bracket or string: not a comment we can end
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):  # an open bracket or string, or broken indentation
         return False
-    return any(tok.type == tokenize.COMMENT for tok in tokens)
+    if any(tok.type == tokenize.ERRORTOKEN for tok in tokens):
+        return False  # e.g. a stray quote: Python 3.11 reads on past it
+    last_row = code.count("\n")
+    last = [tok for tok in tokens if tok.end[0] == last_row and tok.type not in (tokenize.NL, tokenize.NEWLINE)]
+    if docstring:
+        return bool(last) and last[-1].type == tokenize.STRING and all(
+            tok.type in (tokenize.STRING, tokenize.INDENT, tokenize.DEDENT) for tok in last
+        )
+    return bool(last) and last[-1].type == tokenize.COMMENT
 
 
 class RepetitionGuard:

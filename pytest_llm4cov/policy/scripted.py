@@ -2,8 +2,8 @@
 
 Everything but the model is real: the prompt is rendered (and kept, for inspection), the reply is
 parsed and checked exactly as a model's would be. Replies are used in order; the last one repeats once
-the script runs out. A reply the repetition guard stopped in a docstring (finish reason "repetition") is
-continued by the next reply, as a model backend continues it (``ModelPolicy.complete``).
+the script runs out. A reply the repetition guard stopped in a docstring or comment (finish reason
+"repetition") is continued by the next reply, as a model backend continues it (``ModelPolicy.complete``).
 """
 
 from __future__ import annotations

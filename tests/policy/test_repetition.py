@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from pytest_llm4cov.policy.repetition import (
     LOOP_CHARS,
     REPEAT_LINES,
@@ -101,3 +103,21 @@ def test_a_loop_in_code_or_a_line_that_does_not_loop_has_no_resume_point():
     assert resume_point(stopped(HEAD + "    x = [" + "a + b, c + d, " * 60)) is None
     assert resume_point(HEAD + DOC + LOOP * 2) is None  # two copies: no loop
     assert resume_point(stopped(HEAD + "    await tb.step(1)\n" * 20)) is None  # a block of lines, not one line
+
+
+def test_no_resume_in_a_string_an_open_bracket_or_prose_after_the_code():
+    """Only a docstring or comment of the code is continued: closing anything else would not be Python."""
+    assert resume_point(stopped(HEAD + '    assert dut.q.value == 0, "case #3: ' + LOOP * 20)) is None
+    assert resume_point(stopped(HEAD + '    msg = f"step #{i}: ' + LOOP * 20)) is None
+    assert resume_point(stopped(HEAD + '    dut._log.info(f"""Value {x}, ' + LOOP * 20)) is None
+    after = HEAD + "    pass\n```\n\nThis test drives signal #3, "
+    assert resume_point(stopped(after + LOOP * 20)) is None
+
+
+def test_the_closing_quotes_never_merge_with_a_quote_or_a_backslash():
+    for text in (HEAD + '    """Drive the "enable" ' + '"and then the enable" ' * 20,
+                 HEAD + '    """Ends in a backslash \\' + " " + LOOP * 20):
+        point = resume_point(stopped(text))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a backslash before a space: an invalid escape (a warning), still valid
+            compile(point.removeprefix("```python\n") + "    pass\n", "tb", "exec")

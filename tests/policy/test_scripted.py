@@ -123,11 +123,12 @@ def test_a_reply_that_keeps_looping_is_resumed_twice_then_reported_as_looping(co
 
     loop = "with a reset half way and a reset half way and a reset half way, "
     looping = '```python\nimport cocotb\n\n\n@cocotb.test()\nasync def t(dut):\n    """Drive, ' + loop * 30
-    policy = ScriptedPolicy([looping], finish_reasons=["repetition"], max_tokens=8192)
+    again = "    # hold the inputs, " + loop * 30  # each continuation loops in a comment
+    policy = ScriptedPolicy([looping, again], finish_reasons=["repetition"] * 2, max_tokens=8192)
     proposal = policy.propose(State(counter4), seed=0)
     assert len(policy.prompts) == 3  # the reply and two continuations
     assert proposal.info["usage"]["resumed"] == 2 and proposal.info["usage"]["finish_reason"] == "repetition"
-    assert proposal.info["parse_error"].startswith("the reply repeated the same lines over and over")
+    assert '    """Drive"""\n    # hold the inputs\n    # hold the inputs, with a reset' in proposal.testbench.source
 
 
 def test_best_of_k_evaluates_each_candidate_and_keeps_the_best(counter4, evaluator, tmp_path):
@@ -186,3 +187,21 @@ def test_a_reset_half_way_in_a_design_without_a_reset_is_removed_and_the_run_is_
     assert step.observation.outcome is Outcome.PASSED, step.observation.log_tail[-1500:]
     assert any(n.startswith("repaired: line ") and "removed the call" in n for n in step.observation.notes)
     assert "reset" not in step.testbench.source.split("async def test_values")[1]
+
+
+def test_no_resume_without_tokens_left_or_where_the_backend_cannot_continue(counter4):
+    from pytest_llm4cov.policy.model import MIN_RESUME_TOKENS, Sampling
+
+    loop = "with a reset half way and a reset half way and a reset half way, "
+    looping = '```python\nimport cocotb\n\n\n@cocotb.test()\nasync def t(dut):\n    """Drive, ' + loop * 30
+    policy = ScriptedPolicy([looping, "    pass\n```"], finish_reasons=["repetition"])
+    used = policy.count_tokens(looping)
+    text, usage, _ = policy.complete([], Sampling(max_tokens=used + MIN_RESUME_TOKENS - 1))
+    assert usage.resumed == 0 and text == looping and len(policy.prompts) == 1
+
+    class NoContinuation(ScriptedPolicy):
+        continues_replies = False  # as an openai: server, which takes no reply beginning
+
+    policy = NoContinuation([looping, "    pass\n```"], finish_reasons=["repetition"])
+    text, usage, _ = policy.complete([], Sampling(max_tokens=8192))
+    assert usage.resumed == 0 and usage.finish_reason == "repetition" and len(policy.prompts) == 1
