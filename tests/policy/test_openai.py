@@ -51,7 +51,9 @@ def test_loop_through_the_http_backend(server, counter4, evaluator):
     assert [m["role"] for m in first["messages"]] == ["system", "user"]
     assert [m["role"] for m in second["messages"]] == ["system", "user", "assistant", "user"]
     usage = result.steps[2].proposal.info["usage"]
-    assert usage == {"prompt_tokens": 100, "completion_tokens": 50, "finish_reason": "stop", "cached_tokens": 80}
+    assert usage == {
+        "prompt_tokens": 100, "completion_tokens": 50, "finish_reason": "stop", "cached_tokens": 80, "resumed": 0
+    }
 
 
 @pytest.mark.parametrize("server", [[Fail(503), Fail(429), "```python\nx = 1\n```"]], indirect=True)
