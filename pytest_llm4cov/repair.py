@@ -447,7 +447,7 @@ def _drop_missing_unused_imports(source: str, tree: ast.Module, fixes: list[str]
     goes; so does a builtin imported from where it is not (``from cocotb.utils import int``: the builtin is
     what was meant). Any other missing name the testbench uses stays, for the evaluator's ImportError. Only an
     import alone on its lines is edited (not one after ``;`` or ``if x:``), and only where the result parses."""
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    used = {name for name, _ in _used_names(tree)}
     lines = source.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []
     notes: list[str] = []
