@@ -109,11 +109,7 @@ def extract_code(text: str) -> tuple[str, How, int]:
 
 
 def _looks_like_python(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return "import" in text or "def " in text
+    return _parses(text) and ("import" in text or "def " in text)
 
 
 def _excerpt(text: str, limit: int = 160) -> str:
@@ -180,6 +176,58 @@ def _unimported(tree: ast.Module) -> list[str]:
     return sorted(n for n in loaded - bound if n in COCOTB_NAMES)
 
 
+def _cut_phrases(max_tokens: int | None, repeated: bool) -> tuple[str, str]:
+    """(what happened, what to do) for a reply the backend stopped early, as the feedback says it."""
+    if repeated:
+        return "the reply repeated the same lines over and over and was stopped", "write each part once"
+    if max_tokens:
+        return f"the reply was cut off at the {max_tokens}-token limit", "write a shorter testbench"
+    return "the reply was cut off at the token limit", "write a shorter testbench"
+
+
+def before_the_cut(
+    code: str, *, max_tokens: int | None = None, repeated: bool = False
+) -> tuple[str, str] | None:
+    """The part of a cut-off testbench that runs, and a note saying so; None when there is none to take.
+
+    A reply stopped mid-code (the token limit, the repetition guard) fails as a whole on its last,
+    half-written line, though the tests before it are complete. This keeps the longest run of whole
+    lines from the start that parses and still holds an ``async`` cocotb test, so those tests run and
+    measure coverage; the note tells the model what was dropped and why. Code that parses is left alone.
+    """
+    if _parses(code):
+        return None
+    lines = code.split("\n")
+    for keep in range(len(lines) - 1, 0, -1):
+        head = "\n".join(lines[:keep]).rstrip()
+        if head and _parses(head) and _async_tests(ast.parse(head)):
+            kept = head.count("\n") + 1
+            dropped = sum(1 for line in lines[kept:] if line.strip())
+            cut_note, shorter = _cut_phrases(max_tokens, repeated)
+            note = (
+                f"{cut_note} inside the code: ran its first {kept} lines and dropped the {dropped} after them, "
+                f"which were not complete Python: {shorter}"
+            )
+            return head + "\n", note
+    return None
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _async_tests(tree: ast.Module) -> list[str]:
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AsyncFunctionDef) and any(_is_cocotb_test(d) for d in node.decorator_list)
+    ]
+
+
 def parse_reply(
     text: str | None, *, truncated: bool = False, max_tokens: int | None = None, repeated: bool = False
 ) -> ParsedReply:
@@ -194,12 +242,7 @@ def parse_reply(
     if not text or not text.strip():
         return ParsedReply("", "the reply was empty: write the complete testbench in one ```python block", "none")
     text = text.replace("\r\n", "\n")
-    if repeated:
-        cut_note, shorter = "the reply repeated the same lines over and over and was stopped", "write each part once"
-    elif max_tokens:
-        cut_note, shorter = f"the reply was cut off at the {max_tokens}-token limit", "write a shorter testbench"
-    else:
-        cut_note, shorter = "the reply was cut off at the token limit", "write a shorter testbench"
+    cut_note, shorter = _cut_phrases(max_tokens, repeated)
     visible = _THINK.sub("", text)
     open_think = visible.lower().rfind("<think>")
     if open_think >= 0:

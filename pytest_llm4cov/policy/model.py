@@ -22,7 +22,7 @@ from pytest_llm4cov.policy.coverage_section import with_coverage_section
 from pytest_llm4cov.policy.repetition import FINISH_REPETITION, resume_point
 from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, prompt_example, render_prompt
 from pytest_llm4cov.repair import Repair, repair_for
-from pytest_llm4cov.response import ParsedReply, check_module, parse_reply
+from pytest_llm4cov.response import ParsedReply, before_the_cut, check_module, parse_reply
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
 
@@ -227,13 +227,19 @@ class ModelPolicy(Policy):
 def testbench_from_reply(
     design: Design, text: str, *, truncated: bool = False, max_tokens: int = 0, repeated: bool = False
 ) -> tuple[ParsedReply, dict[str, Any]]:
-    """A whole-module reply as the loop evaluates it: the code taken from it, statically repaired (with the
-    prompt's example for names a copy lost) and given the design's functional coverage section, and what
-    the run log keeps of that. ``benchmarks/repair_replay.py`` replays logged replies through it."""
+    """A whole-module reply as the loop evaluates it: the code taken from it (of a reply cut off mid-code, the
+    complete part before the cut), statically repaired (with the prompt's example for names a copy lost) and
+    given the design's functional coverage section, and what the run log keeps of that.
+    ``benchmarks/repair_replay.py`` replays logged replies through it."""
     parsed = parse_reply(text, truncated=truncated, max_tokens=max_tokens, repeated=repeated)
     fixed, original = None, parsed
     if parsed.code.strip():
-        fixed = repair_for(design, parsed.code, prompt_example(design))
+        cut = None
+        if truncated and parsed.how == "unclosed":  # stopped mid-code: run the complete part before the cut
+            cut = before_the_cut(parsed.code, max_tokens=max_tokens, repeated=repeated)
+        fixed = repair_for(design, cut[0] if cut else parsed.code, prompt_example(design))
+        if cut:
+            fixed = replace(fixed, fixes=[cut[1], *fixed.fixes])
         if fixed.fixes:
             # The repaired code is checked again: a fix may be exactly what the check wanted
             # (a missing import); the unrepaired verdict stays in the log for the benchmark.

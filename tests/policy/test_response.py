@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_llm4cov.response import check_module, extract_code, fenced_blocks, parse_reply
+from pytest_llm4cov.response import before_the_cut, check_module, extract_code, fenced_blocks, parse_reply
 
 GOOD = '''import cocotb
 from cocotb.triggers import Timer
@@ -57,6 +57,38 @@ def test_reply_stopped_for_repetition_says_so_not_the_token_limit():
     assert "write each part once" in parsed.error
     assert "2048" not in parsed.error
     assert "write each part once" in parse_reply("x " * 50 + "\n", truncated=True, repeated=True).error
+
+
+def test_a_testbench_cut_mid_code_keeps_the_complete_tests_before_the_cut():
+    cut = GOOD + "\n\n@cocotb.test()\nasync def test_more(dut):\n    for i in range(3):\n        dut.a.value = ("
+    code, note = before_the_cut(cut, max_tokens=512)
+    assert code == GOOD
+    assert check_module(code) is None
+    assert note == (
+        "the reply was cut off at the 512-token limit inside the code: ran its first 7 lines and dropped the 4 "
+        "after them, which were not complete Python: write a shorter testbench"
+    )
+
+
+def test_a_cut_inside_a_test_keeps_its_complete_statements_and_no_empty_block():
+    cut = GOOD + "    for i in range(3):\n        if i ==\n"
+    code, note = before_the_cut(cut, repeated=True)
+    assert code == GOOD  # the `for` and `if` lost their bodies, so both go
+    assert note.startswith("the reply repeated the same lines over and over and was stopped inside the code")
+    assert note.endswith("write each part once")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        GOOD,  # parses: nothing to take
+        "import cocotb\n@cocotb.test()\nasync def t(dut):\n    x = (",  # no complete test before the cut
+        "import cocotb\n\n\ndef helper():\n    return 1\n\nx = (",  # complete, but no cocotb test
+        "@cocotb.test()\ndef t(dut):\n    pass\n\nx = (",  # a plain def is not a cocotb 2 test
+    ],
+)
+def test_nothing_is_taken_when_no_cocotb_test_comes_before_the_cut(code):
+    assert before_the_cut(code) is None
 
 
 def test_unfenced_python_is_accepted():

@@ -99,6 +99,28 @@ def test_a_reply_stopped_for_repetition_is_fed_back_as_such(counter4, evaluator)
     assert result.steps[0].observation.error.startswith("the reply repeated the same lines over and over")
 
 
+def test_a_reply_cut_off_mid_code_runs_the_tests_before_the_cut(counter4, evaluator, tmp_path):
+    """wm4 and the 1.5B were cut off inside their code (the token limit, or a loop of `if cycle == ...` lines
+    the guard stopped): the complete tests before the cut run, and the feedback says what was dropped."""
+    cut = reply("counter4_3_fixed.md").split("```python\n")[1].split("```")[0]
+    cut += "\n\n@cocotb.test()\nasync def test_more(dut):\n    for cycle in range(8):\n        if cycle =="
+    policy = ScriptedPolicy(["```python\n" + cut], finish_reasons=["length"], max_tokens=2048)
+    log = RunLogWriter(tmp_path / "runlog.jsonl")
+    result = run_loop(counter4, policy, evaluator, iterations=1, log=log)
+    (step,) = result.steps
+    assert step.observation.outcome is Outcome.PASSED, step.observation.error
+    assert [t.name for t in step.observation.tests] == ["test_counter"]
+    assert step.observation.score > 0.5
+    assert "test_more" not in step.testbench.source
+    assert step.observation.notes[0].startswith(
+        "repaired: the reply was cut off at the 2048-token limit inside the code: ran its first 31 lines and "
+        "dropped the 4 after them"
+    )
+    repair = next(read_runlog(tmp_path / "runlog.jsonl")).proposal["repair"]
+    assert repair["unrepaired_error"].startswith("the reply was cut off at the 2048-token limit before the ```python")
+    assert "async def test_more(dut)" in repair["unrepaired"]  # "clean before repair" still counts it a failure
+
+
 def test_a_reply_looping_in_its_docstring_goes_on_past_the_loop(counter4, evaluator, tmp_path):
     """wm4 on prim_onehot_check wrote its test's docstring until the token limit: the reply is closed before the
     loop and continued (here by the next scripted reply), and the testbench it makes runs."""
