@@ -117,6 +117,23 @@ _VERILOG_LITERAL = re.compile(r"(?<![\w'\"])(\d+)?'[sS]?([hHbBdDoO])([0-9a-fA-F_
 _BASES = {"h": 16, "b": 2, "d": 10, "o": 8}
 
 
+def _as_python(m: re.Match[str]) -> str | None:
+    """The Python integer a ``_VERILOG_LITERAL`` match means, or None (digits its base has not)."""
+    base = _BASES[m.group(2).lower()]
+    digits = m.group(3).replace("_", "")
+    try:
+        value = int(digits, base)
+    except ValueError:
+        return None
+    return {16: "0x", 2: "0b", 8: "0o"}[base] + digits if base != 10 else str(value)
+
+
+def verilog_literals_as_python(source: str) -> str:
+    """``source`` with every Verilog literal written as a Python integer, whether that makes it parse or not
+    (what ``fix_verilog_literals`` would write, for telling a line it repairs from a line cut off)."""
+    return _VERILOG_LITERAL.sub(lambda m: _as_python(m) or m.group(0), source)
+
+
 def fix_verilog_literals(source: str) -> tuple[str, list[str]]:
     """Verilog literals -> Python integers, only where the code does not parse as it is.
 
@@ -133,14 +150,9 @@ def fix_verilog_literals(source: str) -> tuple[str, list[str]]:
     seen: dict[str, str] = {}
 
     def convert(m: re.Match[str]) -> str:
-        base = _BASES[m.group(2).lower()]
-        digits = m.group(3).replace("_", "")
-        try:
-            value = int(digits, base)
-        except ValueError:
+        text = _as_python(m)
+        if text is None:
             return m.group(0)
-        prefix = {16: "0x", 2: "0b", 8: "0o", 10: ""}[base]
-        text = prefix + digits if base != 10 else str(value)
         seen.setdefault(m.group(0), text)
         return text
 

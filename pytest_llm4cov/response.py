@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -119,14 +120,10 @@ def _excerpt(text: str, limit: int = 160) -> str:
 
 def check_module(code: str) -> str | None:
     """Why ``code`` cannot be a cocotb 2 test module (a message for the model), or None if it can."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError as exc:
-        where = f" at line {exc.lineno}" if exc.lineno else ""
-        line = (exc.text or "").strip()
-        return f"the testbench is not valid Python: {exc.msg}{where}" + (f": `{_excerpt(line, 120)}`" if line else "")
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return f"the testbench is not valid Python: {type(exc).__name__}"
+    tree = _tree(code)
+    if tree is None:
+        problem = _syntax_problem(code)
+        return f"the testbench is not valid Python: {problem[1] if problem else 'it does not parse'}"
     tests, plain = [], []
     for node in ast.walk(tree):
         if isinstance(node, (ast.AsyncFunctionDef, ast.FunctionDef)):
@@ -186,38 +183,90 @@ def _cut_phrases(max_tokens: int | None, repeated: bool) -> tuple[str, str]:
 
 
 def before_the_cut(
-    code: str, *, max_tokens: int | None = None, repeated: bool = False
+    code: str, *, max_tokens: int | None = None, repeated: bool = False, rewrite: Callable[[str], str] | None = None
 ) -> tuple[str, str] | None:
     """The part of a cut-off testbench that runs, and a note saying so; None when there is none to take.
 
     A reply stopped mid-code (the token limit, the repetition guard) fails as a whole on its last,
     half-written line, though the tests before it are complete. This keeps the longest run of whole
     lines from the start that parses and still holds an ``async`` cocotb test, so those tests run and
-    measure coverage; the note tells the model what was dropped and why. Code that parses is left alone.
+    measure coverage; the note tells the model what was dropped and why, with the first syntax error.
+    Code that parses is left alone. ``rewrite``: a text fix the static repair applies next (Verilog
+    literals): a line that parses after it is not taken for the cut. A ``while`` loop whose body the
+    dropped lines went on with is dropped too: its exit may have been among them.
     """
-    if _parses(code):
+    texts = [code, rewrite(code)] if rewrite else [code]
+    problems = [_syntax_problem(text) for text in texts]
+    if any(p is None for p in problems):
         return None
     lines = code.split("\n")
-    for keep in range(len(lines) - 1, 0, -1):
+    # A head that parses ends before the first error (the parser reads the head's statements the same way in
+    # the whole), and one that holds a test goes past the first line that says `async` after a test decorator.
+    first_error = max(p[0] or len(lines) for p in problems if p is not None)
+    decorator = _TEST_DECORATOR.search(code)
+    if decorator is None:
+        return None
+    after = code.count("\n", 0, decorator.start())
+    first_async = next((i for i in range(after, len(lines)) if "async" in lines[i]), len(lines))
+    keep = min(len(lines) - 1, first_error - 1)
+    while keep > first_async:
         head = "\n".join(lines[:keep]).rstrip()
-        if head and _parses(head) and _async_tests(ast.parse(head)):
-            kept = head.count("\n") + 1
-            dropped = sum(1 for line in lines[kept:] if line.strip())
-            cut_note, shorter = _cut_phrases(max_tokens, repeated)
-            note = (
-                f"{cut_note} inside the code: ran its first {kept} lines and dropped the {dropped} after them, "
-                f"which were not complete Python: {shorter}"
-            )
-            return head + "\n", note
+        tree = _tree(head) or (_tree(rewrite(head)) if rewrite else None)
+        if tree is None or not _async_tests(tree):
+            keep -= 1
+            continue
+        kept = head.count("\n") + 1
+        loop = _cut_loop(tree, lines[kept:])
+        if loop is not None:
+            keep = min(keep - 1, loop.lineno - 1)  # every head that ends inside this loop cuts it
+            continue
+        dropped = sum(1 for line in lines[kept:] if line.strip())
+        cut_note, shorter = _cut_phrases(max_tokens, repeated)
+        note = (
+            f"{cut_note} inside the code: ran its first {kept} lines and dropped the {dropped} after them, "
+            f"which were not complete Python ({problems[-1][1]}): {shorter}"
+        )
+        return head + "\n", note
     return None
 
 
+#: Where a cocotb test's decorator can begin (``@cocotb.test()``, ``@test``): a test comes after it.
+_TEST_DECORATOR = re.compile(r"^[ \t]*@[ \t(]*(?:cocotb[ \t]*\.[ \t]*)?test\b", re.MULTILINE)
+
+
+def _cut_loop(tree: ast.Module, dropped: list[str]) -> ast.While | None:
+    """A ``while`` loop the kept code ends in whose body the first dropped line went on with, if any."""
+    following = next((line for line in dropped if line.strip() and not line.lstrip().startswith("#")), None)
+    if following is None or not tree.body:
+        return None
+    indent = len(following) - len(following.lstrip())
+    end = tree.body[-1].end_lineno
+    loops = [n for n in ast.walk(tree) if isinstance(n, ast.While) and n.end_lineno == end and indent > n.col_offset]
+    return min(loops, key=lambda n: n.lineno, default=None)
+
+
+def _tree(code: str) -> ast.Module | None:
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def _parses(code: str) -> bool:
+    return _tree(code) is not None
+
+
+def _syntax_problem(code: str) -> tuple[int | None, str] | None:
+    """(line, what is wrong there) of code that does not parse; None when it parses."""
     try:
         ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    except SyntaxError as exc:
+        line = (exc.text or "").strip()
+        where = f" at line {exc.lineno}" if exc.lineno and f"line {exc.lineno}" not in exc.msg else ""
+        return exc.lineno, f"{exc.msg}{where}" + (f": `{_excerpt(line, 120)}`" if line else "")
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return None, type(exc).__name__
+    return None
 
 
 def _async_tests(tree: ast.Module) -> list[str]:

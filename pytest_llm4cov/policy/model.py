@@ -21,7 +21,7 @@ from pytest_llm4cov.policy.base import POLICIES, Policy, Proposal
 from pytest_llm4cov.policy.coverage_section import with_coverage_section
 from pytest_llm4cov.policy.repetition import FINISH_REPETITION, resume_point
 from pytest_llm4cov.prompt import PROMPT_VERSION, Message, Prompt, estimate_tokens, prompt_example, render_prompt
-from pytest_llm4cov.repair import Repair, repair_for
+from pytest_llm4cov.repair import Repair, repair_for, verilog_literals_as_python
 from pytest_llm4cov.response import ParsedReply, before_the_cut, check_module, parse_reply
 from pytest_llm4cov.state import State
 from pytest_llm4cov.testbench import Testbench, module_name_for
@@ -236,7 +236,9 @@ def testbench_from_reply(
     if parsed.code.strip():
         cut = None
         if truncated and parsed.how == "unclosed":  # stopped mid-code: run the complete part before the cut
-            cut = before_the_cut(parsed.code, max_tokens=max_tokens, repeated=repeated)
+            cut = before_the_cut(
+                parsed.code, max_tokens=max_tokens, repeated=repeated, rewrite=verilog_literals_as_python
+            )
         fixed = repair_for(design, cut[0] if cut else parsed.code, prompt_example(design))
         if cut:
             fixed = replace(fixed, fixes=[cut[1], *fixed.fixes])

@@ -66,7 +66,8 @@ def test_a_testbench_cut_mid_code_keeps_the_complete_tests_before_the_cut():
     assert check_module(code) is None
     assert note == (
         "the reply was cut off at the 512-token limit inside the code: ran its first 7 lines and dropped the 4 "
-        "after them, which were not complete Python: write a shorter testbench"
+        "after them, which were not complete Python ('(' was never closed at line 13: `dut.a.value = (`): "
+        "write a shorter testbench"
     )
 
 
@@ -76,6 +77,61 @@ def test_a_cut_inside_a_test_keeps_its_complete_statements_and_no_empty_block():
     assert code == GOOD  # the `for` and `if` lost their bodies, so both go
     assert note.startswith("the reply repeated the same lines over and over and was stopped inside the code")
     assert note.endswith("write each part once")
+
+
+def test_a_line_the_repair_makes_valid_is_not_taken_for_the_cut():
+    """A Verilog literal (`8'hFF`) does not parse, but the static repair that follows rewrites it: the cut is
+    at the half-written last line, not at the literal with everything after it."""
+    from pytest_llm4cov.repair import fix_verilog_literals, verilog_literals_as_python
+
+    middle = "    dut.a.value = 8'hFF\n    await Timer(2, unit=\"ns\")\n"
+    cut = GOOD + middle + "\n@cocotb.test()\nasync def test_more(dut):\n    dut.a.value = ("
+    code, note = before_the_cut(cut, rewrite=verilog_literals_as_python)
+    assert code == GOOD + middle
+    assert "ran its first 9 lines and dropped the 3 after them" in note
+    assert check_module(fix_verilog_literals(code)[0]) is None
+    assert before_the_cut(GOOD + middle, rewrite=verilog_literals_as_python) is None  # nothing cut: repair's work
+
+
+def test_the_note_names_the_first_syntax_error_the_cut_dropped():
+    """A typo before the cut drops everything from it: the model is told where, not only to write less."""
+    cut = GOOD + "    x = = 1\n    await Timer(2, unit=\"ns\")\n\n@cocotb.test()\nasync def test_more(dut):\n    x = ("
+    code, note = before_the_cut(cut)
+    assert code == GOOD
+    assert "(invalid syntax at line 8: `x = = 1`)" in note
+
+
+@pytest.mark.parametrize("exit_", ["        if dut.done.value:", "        n +=", "        await Timer(1, unit="])
+def test_a_while_loop_whose_exit_was_cut_off_is_dropped_not_run_forever(exit_):
+    loop = "    n = 0\n    while True:\n        await Timer(1, unit=\"ns\")\n"
+    code, _ = before_the_cut(GOOD + loop + exit_)
+    assert code == GOOD + "    n = 0\n"
+    assert "while" not in code
+
+
+def test_a_complete_while_loop_before_the_cut_is_kept():
+    loop = (
+        "    while True:\n        await Timer(1, unit=\"ns\")\n        # done?\n        if dut.done.value:\n"
+        "            break\n"
+    )
+    code, _ = before_the_cut(GOOD + loop + "    assert dut.count.value == (")
+    assert code == GOOD + loop
+
+
+def test_a_long_cut_reply_is_searched_in_few_parses(monkeypatch):
+    """~60,000 characters: the search starts at the first syntax error and stops at the first `async` line,
+    rather than parsing every prefix (seconds per reply on a busy machine)."""
+    from pytest_llm4cov import response
+
+    calls = []
+    real = response._tree
+    monkeypatch.setattr(response, "_tree", lambda code: calls.append(1) or real(code))
+    steps = "".join(f"    dut.a.value = {i}  # the step that sets {i}\n    dut.b.value = 0\n" for i in range(1500))
+    helper_first = "import cocotb\nfrom cocotb.triggers import Timer\n\nasync def drive(dut):\n" + steps
+    looping = GOOD + "    vectors = [\n" + "        (1, 2, 3),  # a vector\n" * 1500
+    assert before_the_cut(helper_first + "\n@cocotb.test()\nasync def t(dut):\n    x = (") is None
+    assert before_the_cut(looping)[0] == GOOD
+    assert len(calls) < 10
 
 
 @pytest.mark.parametrize(

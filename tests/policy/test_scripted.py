@@ -114,7 +114,7 @@ def test_a_reply_cut_off_mid_code_runs_the_tests_before_the_cut(counter4, evalua
     assert "test_more" not in step.testbench.source
     assert step.observation.notes[0].startswith(
         "repaired: the reply was cut off at the 2048-token limit inside the code: ran its first 31 lines and "
-        "dropped the 4 after them"
+        "dropped the 4 after them, which were not complete Python (invalid syntax at line 37: `if cycle ==`)"
     )
     repair = next(read_runlog(tmp_path / "runlog.jsonl")).proposal["repair"]
     assert repair["unrepaired_error"].startswith("the reply was cut off at the 2048-token limit before the ```python")
